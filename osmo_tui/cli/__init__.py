@@ -1,0 +1,1 @@
+"""The `osmo-tui` command line: one module per command, each with `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""The headless core of osmo-tui: OSMO's spec, pool, engine, backends and run store."""

@@ -1,0 +1,76 @@
+"""The contract every real-time backend implements, and its capabilities as data.
+
+The engine decides *what* happens (OSMO's semantics); a backend only knows *how* to create the
+tasks of a group together, start a command once the barrier opens, kill or restart an attempt and
+clean up. It reports what it observes by calling `emit` with `simulator.engine.events` reports.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.engine.events import BackendReport, RunWarning
+from simulator.engine.plan import GroupPlan, Plan
+
+Emit = Callable[[BackendReport | RunWarning], None]
+"""Report an observation; safe to call from the event loop's thread only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a backend can honour; the UI and validation read these (never guess)."""
+
+    name: str
+    real_time: bool = True
+    arches: frozenset[str] = frozenset({"amd64"})
+    """Architectures it can run natively."""
+    emulated_arches: frozenset[str] = frozenset()
+    """Architectures it can run through emulation (qemu/binfmt)."""
+    gpus: int = 0
+    privileged: bool = False
+    host_network: bool = False
+    volume_mounts: bool = False
+    storage_limits: bool = False
+    cancel_task: bool = True
+    notes: tuple[str, ...] = field(default=())
+
+
+class Backend(abc.ABC):
+    """One run's adapter to a place where tasks execute."""
+
+    capabilities: Capabilities
+
+    @abc.abstractmethod
+    async def prepare(self, plan: Plan, run_dir: Path, emit: Emit) -> None:
+        """Check the host/cluster can run `plan` (raise `BackendError`), remember `emit`."""
+
+    @abc.abstractmethod
+    async def start_group(self, group: GroupPlan, retries: dict[str, int]) -> None:
+        """Create every task of the group together (gang); report Scheduling/Initializing/Ready."""
+
+    @abc.abstractmethod
+    async def start_attempt(self, task: str, retry: int) -> None:
+        """Create a new attempt of one task (reschedule), same name and hostname."""
+
+    @abc.abstractmethod
+    async def release(self, task: str, retry: int) -> None:
+        """The barrier opened: start the user command (report Running, then Exited)."""
+
+    @abc.abstractmethod
+    async def kill(self, task: str, retry: int, reason: str) -> None:
+        """Stop the attempt (SIGTERM, then SIGKILL after the grace period); no outputs kept."""
+
+    @abc.abstractmethod
+    async def restart(self, task: str, retry: int) -> None:
+        """Kill the user command and run it again in place once the barrier opens again."""
+
+    @abc.abstractmethod
+    async def cleanup_group(self, group: str) -> None:
+        """Remove what the group left (containers/pods, services, secrets)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Remove everything this run created; idempotent; called on every exit path."""
