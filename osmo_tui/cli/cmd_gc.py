@@ -1,0 +1,51 @@
+"""`osmo-tui gc`: remove what runs left on a backend (a `kill -9`'d run's containers and networks)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "gc",
+        help="remove containers/networks left by runs that were killed",
+        description=(
+            "Find everything labelled with an osmo-tui run on the backend and remove what belongs "
+            "to runs whose process is gone (or, with --all, every run's, even live ones)."
+        ),
+    )
+    parser.add_argument("--backend", choices=("docker",), default="docker", help="default: docker")
+    parser.add_argument("--all", action="store_true", help="also remove the objects of live runs")
+    parser.add_argument("--dry-run", "-n", action="store_true", help="list, do not remove")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.backends.docker import gc
+    from simulator.errors import BackendError
+
+    try:
+        import docker
+
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except Exception as exc:
+        raise BackendError(f"cannot reach the Docker engine: {exc}") from None
+    try:
+        found = gc.find_leftovers(client)
+        chosen = [item for item in found if args.all or not item.live or gc.abandoned(item)]
+        kept = len({item.run for item in found}) - len({item.run for item in chosen})
+        verb = "would remove" if args.dry_run else "removing"
+        for item in chosen:
+            print(f"{verb} {item.kind} {item.name} (run {item.run})")
+        errors = [] if args.dry_run else gc.remove_leftovers(client, chosen)
+    finally:
+        client.close()
+    for line in errors:
+        print(f"osmo-tui: {line}", file=sys.stderr)
+    runs = len({item.run for item in chosen})
+    done = "would remove" if args.dry_run else "removed"
+    print(f"{done} {len(chosen)} objects of {runs} runs; {kept} live runs kept")
+    return 1 if errors else 0

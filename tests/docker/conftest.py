@@ -1,0 +1,127 @@
+"""Docker test fixtures: a running engine with the stand-in images (started here if needed).
+
+In CI (`CI=true`) a missing engine fails the session; on a developer machine the Docker tests
+skip with the reason. Nothing here mocks Docker: every test talks to the real dockerd.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+SERVICE_SCRIPT = ROOT / "scripts" / "services" / "docker.sh"
+REQUIRED_IMAGES = ("osmo-tui/base:amd64", "osmo-tui/base:arm64", "ubuntu:24.04", "alpine:3.18")
+
+
+def _client() -> Any:
+    import docker
+
+    client = docker.from_env(timeout=30)
+    client.ping()
+    return client
+
+
+def _missing_images(client: Any) -> list[str]:
+    import docker.errors
+
+    missing = []
+    for name in REQUIRED_IMAGES:
+        try:
+            client.images.get(name)
+        except docker.errors.ImageNotFound:
+            missing.append(name)
+    return missing
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"Docker engine unavailable in CI: {reason}", pytrace=False)
+    pytest.skip(f"Docker engine unavailable: {reason}")
+
+
+def _run_service_script() -> str:
+    proc = subprocess.run(
+        ["bash", str(SERVICE_SCRIPT)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return "" if proc.returncode == 0 else (proc.stderr.strip() or proc.stdout.strip())[-2000:]
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[Any]:
+    """A docker SDK client for the local engine, with the stand-in images built."""
+    try:
+        import docker  # noqa: F401
+    except ImportError as exc:
+        _unavailable(f"the docker SDK is not installed ({exc})")
+    client = None
+    try:
+        client = _client()
+        problem = "" if not _missing_images(client) else "stand-in images missing"
+    except Exception as exc:
+        problem = str(exc)
+    if problem:
+        if os.geteuid() != 0:
+            _unavailable(f"{problem}; run `sudo bash {SERVICE_SCRIPT}`")
+        failure = _run_service_script()
+        if failure:
+            _unavailable(f"{SERVICE_SCRIPT.name} failed: {failure}")
+        try:
+            client = _client()
+        except Exception as exc:
+            _unavailable(f"engine still unreachable after {SERVICE_SCRIPT.name}: {exc}")
+        missing = _missing_images(client)
+        if missing:
+            _unavailable(f"images missing after {SERVICE_SCRIPT.name}: {', '.join(missing)}")
+    yield client
+    client.close()
+
+
+def leftovers(client: Any, run_id: str | None = None) -> list[str]:
+    """Names of containers/networks/volumes still labelled with a run id (all runs by default)."""
+    from simulator.backends.docker.gc import find_leftovers
+
+    return [f"{item.kind}:{item.name}" for item in find_leftovers(client, run=run_id)]
+
+
+@pytest.fixture
+def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
+    """Run a workflow (a path or YAML text) on DockerBackend; asserts nothing is left behind.
+
+    The run dir is always under the test's private run store (never the working directory)."""
+    import asyncio
+    from pathlib import Path
+
+    from simulator.backends.docker import DockerBackend
+    from tests.docker.driver import plan_for, run
+
+    counter = iter(range(1000))
+
+    def _run(
+        workflow: Any, *, backend: Any = None, cancel_after: float | None = None, **load: Any
+    ) -> Any:
+        path = Path(workflow) if isinstance(workflow, Path) else tmp_path / "workflow.yaml"
+        if not isinstance(workflow, Path):
+            path.write_text(workflow, encoding="utf-8")
+        plan = plan_for(path, **load)
+        runs = Path(os.environ["OSMO_TUI_RUNS_DIR"]).resolve()
+        assert runs.is_relative_to(tmp_path.parent.parent), runs  # inside pytest's tmp tree
+        run_dir = runs / f"run-{os.getpid()}-{next(counter)}"
+        run_dir.mkdir(parents=True)
+        backend = backend or DockerBackend(grace_period=2)
+        result = asyncio.run(run(plan, backend, run_dir, cancel_after=cancel_after))
+        result.run_dir = run_dir
+        assert leftovers(docker_client, run_dir.name) == []
+        return result
+
+    return _run

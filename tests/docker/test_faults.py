@@ -1,0 +1,160 @@
+"""Faults on the real engine: cancel, lead termination, OOM, image pull; nothing left behind."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.backends.docker import DockerBackend
+from simulator.engine.events import TaskLog
+
+pytestmark = pytest.mark.docker
+
+
+def test_cancel_mid_run_kills_containers_and_drops_outputs(run_workflow: Any) -> None:
+    started = time.monotonic()
+    result = run_workflow(
+        """
+workflow:
+  name: cancel-me
+  groups:
+  - name: work
+    tasks:
+    - name: lead
+      lead: true
+      image: ubuntu:24.04
+      command: [sh, -c, 'echo partial > {{output}}/x; sleep 300']
+    - name: stubborn
+      image: ubuntu:24.04
+      command: [sh, -c, 'trap "" TERM; sleep 300']
+""",
+        cancel_after=2.0,
+    )
+    assert result.status == "FAILED_CANCELED"
+    final = result.final()
+    assert final["lead"][0] == final["stubborn"][0] == "FAILED_CANCELED"
+    assert "Task was canceled by user" in final["lead"][2]
+    assert time.monotonic() - started < 30  # SIGKILL after the 2 s grace period
+    assert not (result.run_dir / "outputs" / "lead").exists()
+
+
+def test_lead_termination_stops_a_long_running_sibling(run_workflow: Any) -> None:
+    started = time.monotonic()
+    result = run_workflow(
+        """
+workflow:
+  name: lead-ends
+  groups:
+  - name: g
+    tasks:
+    - name: lead
+      lead: true
+      image: ubuntu:24.04
+      command: [sh, -c, 'sleep 1; echo lead done']
+    - name: worker
+      image: ubuntu:24.04
+      command: [sh, -c, 'echo working; sleep 300']
+"""
+    )
+    assert result.status == "COMPLETED"
+    assert result.final()["worker"] == ("COMPLETED", None, "Lead task finished")
+    assert result.logs("worker") == ["working"]
+    assert time.monotonic() - started < 30
+
+
+def test_out_of_memory_is_failed_evicted(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: oom
+  resources:
+    default: {memory: 32Mi}
+  tasks:
+  - name: hog
+    image: ubuntu:24.04
+    command: [sh, -c, 'x=$(head -c 300000000 /dev/zero | tr "\\\\0" a); echo survived']
+"""
+    )
+    assert result.final()["hog"][:2] == ("FAILED_EVICTED", 3004)
+    assert result.status == "FAILED_EVICTED"
+
+
+def test_missing_image_with_pull_policy_never_leaves_the_cwd_alone(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # Regression: an attempt that failed before its control dir existed once made cleanup delete
+    # the current working directory.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "keep.txt").write_text("still here")
+    monkeypatch.chdir(cwd)
+    result = run_workflow(
+        """
+workflow:
+  name: nopull
+  tasks:
+  - name: t
+    image: osmo-tui-test/not-here:1
+    command: ["true"]
+""",
+        backend=DockerBackend(pull_policy="never", grace_period=1),
+    )
+    status, code, message = result.final()["t"]
+    assert (status, code) == ("FAILED_IMAGE_PULL", 302)
+    assert "not present locally and the pull policy is never" in message
+    assert (cwd / "keep.txt").read_text() == "still here"
+
+
+def test_failed_pull_is_failed_image_pull(run_workflow: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "keep.txt").write_text("still here")
+    monkeypatch.chdir(cwd)
+    result = run_workflow(
+        """
+workflow:
+  name: badpull
+  tasks:
+  - name: t
+    image: localhost:1/osmo-tui-test/nothing:1
+    command: ["true"]
+"""
+    )
+    status, code, message = result.final()["t"]
+    assert (status, code) == ("FAILED_IMAGE_PULL", 302)
+    assert message.startswith("Failed to pull image localhost:1/osmo-tui-test/nothing:1")
+    assert (cwd / "keep.txt").exists()
+
+
+def test_nonzero_exit_keeps_outputs(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: keep
+  tasks:
+  - name: fails
+    image: ubuntu:24.04
+    command: [sh, -c, 'echo kept > {{output}}/result.txt; exit 7']
+"""
+    )
+    assert result.final()["fails"][:2] == ("FAILED", 7)
+    assert (result.run_dir / "outputs" / "fails" / "result.txt").read_text() == "kept\n"
+
+
+def test_command_not_found_is_127(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: missing
+  tasks:
+  - name: t
+    image: ubuntu:24.04
+    command: [no-such-program]
+"""
+    )
+    assert result.final()["t"][:2] == ("FAILED", 127)
+    errors = [e.line for e in result.events if isinstance(e, TaskLog) and e.task == "t"]
+    assert errors == ["exec: no-such-program: not found"]

@@ -1,0 +1,143 @@
+"""Placement on the local engine: arm64 through qemu, GPUs from an inventory, credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.backends.docker import DockerBackend
+from simulator.engine.events import TaskInitializing, TaskScheduling
+
+pytestmark = pytest.mark.docker
+
+
+def test_arm64_task_runs_through_qemu(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: arm
+  resources:
+    default: {platform: host-arm64}
+  tasks:
+  - name: arch
+    image: ubuntu:24.04
+    command: [uname, -m]
+"""
+    )
+    assert result.status == "COMPLETED"
+    assert result.logs("arch") == ["aarch64"]
+    init = next(e for e in result.events if isinstance(e, TaskInitializing))
+    assert "linux/arm64 via qemu" in init.reason
+
+
+GPU_WORKFLOW = """
+workflow:
+  name: gpus
+  resources:
+    two: {gpu: 2, platform: dgx-h100}
+    default: {cpu: 1}
+  groups:
+  - name: first
+    tasks:
+    - name: train
+      image: ubuntu:24.04
+      resource: two
+      command: [sh, -c, 'echo "gpus=$NVIDIA_VISIBLE_DEVICES"; sleep 2']
+  - name: second
+    tasks:
+    - name: eval
+      image: ubuntu:24.04
+      resource: two
+      command: [sh, -c, 'echo "gpus=$NVIDIA_VISIBLE_DEVICES"']
+  - name: cpu-only
+    tasks:
+    - name: plain
+      image: ubuntu:24.04
+      command: [sh, -c, 'echo "gpus=[$NVIDIA_VISIBLE_DEVICES]"']
+"""
+
+
+def test_gpus_are_assigned_from_the_inventory_and_never_shared(run_workflow: Any) -> None:
+    result = run_workflow(GPU_WORKFLOW, backend=DockerBackend(gpus="0,1,2", grace_period=1))
+    assert result.status == "COMPLETED"
+    assert result.logs("train") == ["gpus=0,1"]
+    assert result.logs("plain") == ["gpus=[]"]
+    # eval needs 2 of 3 GPUs while train holds 2: it waits in SCHEDULING, says why, then gets 0,1
+    waits = [
+        e for e in result.events if isinstance(e, TaskScheduling) and e.task == "eval" and e.reason
+    ]
+    assert waits[0].reason == "waiting for 2 free GPUs; 1 free, in use: 0 (train), 1 (train)"
+    assert result.logs("eval") == ["gpus=0,1"]
+    init = next(e for e in result.events if isinstance(e, TaskInitializing) and e.task == "train")
+    assert init.reason.endswith("GPUs 0,1")
+
+
+def test_credentials_injected_and_masked(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    creds = tmp_path / "credentials.yaml"
+    creds.write_text("db:\n  user: alice\n  password: very-secret-value\n")
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(creds))
+    result = run_workflow(
+        """
+workflow:
+  name: creds
+  tasks:
+  - name: use
+    image: ubuntu:24.04
+    command: [sh, -c, 'echo "user=$DB_USER pass=$DB_PASS"']
+    credentials:
+      db: {DB_USER: user, DB_PASS: password}
+"""
+    )
+    assert result.status == "COMPLETED"
+    assert result.logs("use") == ["user=alice pass=[MASKED]"]
+
+
+def test_credential_files_from_the_string_form(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    creds = tmp_path / "credentials.yaml"
+    creds.write_text("aws:\n  access_key: AKIA-LOCAL-1234\n  region: eu\n")
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(creds))
+    result = run_workflow(
+        """
+workflow:
+  name: credfiles
+  tasks:
+  - name: use
+    image: ubuntu:24.04
+    command: [sh, -c, 'cat /root/.aws/region; echo; cat /root/.aws/access_key']
+    credentials:
+      aws: /root/.aws
+"""
+    )
+    assert result.status == "COMPLETED"
+    assert result.logs("use") == ["eu", "[MASKED]"]
+
+
+def test_files_and_base64_files_exist_before_the_command(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: files
+  tasks:
+  - name: use
+    image: ubuntu:24.04
+    command: [bash, /opt/run.sh]
+    files:
+    - path: /opt/run.sh
+      contents: |
+        cat /opt/blob.bin
+        echo; echo "env=$GREETING"
+    - path: /opt/blob.bin
+      base64: true
+      contents: aGVsbG8gYmluYXJ5
+    environment:
+      GREETING: hi
+"""
+    )
+    assert result.status == "COMPLETED"
+    assert result.logs("use") == ["hello binary", "env=hi"]

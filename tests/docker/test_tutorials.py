@@ -1,0 +1,112 @@
+"""The cookbook tutorials that need no external service, run for real with checked outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import COOKBOOK
+
+pytestmark = pytest.mark.docker
+TUTORIALS = COOKBOOK / "tutorials"
+
+
+def test_serial_workflow_passes_outputs_downstream(run_workflow: Any) -> None:
+    result = run_workflow(TUTORIALS / "serial_workflow.yaml")
+    assert result.status == "COMPLETED"
+    assert result.logs("task1") == ["Hello from task1 task1"]
+    assert result.logs("task3") == [
+        "Hello from task3 /osmo/data/output",
+        "Reading from task 1",
+        "a line: Data from task 1",
+        "Reading from task 2",
+        "a line: Data from task 2",
+    ]
+    outputs = result.run_dir / "outputs"
+    assert (outputs / "task3" / "test_read.txt").read_text() == "Data from task 3\n"
+    assert (outputs / "task1" / "test_read.txt").read_text() == "Data from task 1\n"
+
+
+def test_parallel_tasks(run_workflow: Any) -> None:
+    result = run_workflow(TUTORIALS / "parallel_tasks.yaml")
+    assert result.status == "COMPLETED"
+    for name in ("task-a", "task-b", "task-c"):
+        assert result.logs(name) == [f"Hello from {name}"]
+
+
+def test_combination_workflow(run_workflow: Any) -> None:
+    result = run_workflow(TUTORIALS / "combination_workflow_simple.yaml")
+    assert result.status == "COMPLETED"
+    assert "sample_10,value_10" in result.logs("train-model-a")
+    assert "10 /osmo/data/input/0/data/training_data.csv" in result.logs("train-model-b")
+    final = result.final()
+    assert {final[t][0] for t in final} == {"COMPLETED"}
+
+
+def test_group_communication_through_host_tokens(run_workflow: Any) -> None:
+    result = run_workflow(TUTORIALS / "group_tasks_communication.yaml")
+    assert result.status == "COMPLETED"
+    assert "Received from server: hello" in result.logs("client")
+    assert result.logs("server") == ["Server: Starting...", "Server: Complete"]
+
+
+def test_templates_and_tokens(run_workflow: Any) -> None:
+    hello = run_workflow(TUTORIALS / "template_hello_world.yaml")
+    assert hello.status == "COMPLETED"
+    assert hello.logs("hello") == ["Hello from OSMO!"]
+    tokens = run_workflow(TUTORIALS / "token_example.yaml", set_values=("experiment_name=exp-7",))
+    assert tokens.logs("experiment") == ["Running experiment: exp-7", "Workflow ID: wf-1"]
+
+
+def test_resources_are_container_limits(run_workflow: Any) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: limits
+  resources:
+    default: {cpu: 1, memory: 256Mi, storage: 1Gi}
+  tasks:
+  - name: show
+    image: ubuntu:24.04
+    command: [sh, -c]
+    args: ["cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; df -k /dev/shm | tail -1"]
+"""
+    )
+    assert result.status == "COMPLETED"
+    lines = result.logs("show")
+    assert str(256 * 1024 * 1024) in lines
+    assert lines[-1].split()[1] == str(128 * 1024)  # shm: half the memory limit
+    warnings = [e.message for e in result.events if e.kind == "warning"]
+    assert any("storage limits are not enforced" in w for w in warnings)
+
+
+def test_resources_basic_tutorial(run_workflow: Any) -> None:
+    result = run_workflow(TUTORIALS / "resources_basic.yaml")
+    assert result.status == "COMPLETED"
+    assert result.logs("my-task") == ["Using default resources"]
+
+
+def test_object_storage_urls_round_trip(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    buckets = tmp_path / "buckets"
+    monkeypatch.setenv("OSMO_TUI_BUCKETS_DIR", str(buckets))
+    upload = run_workflow(TUTORIALS / "data_upload.yaml")
+    assert upload.status == "COMPLETED"
+    model = buckets / "my-bucket" / "models" / "results" / "model.pth"
+    assert model.read_text() == "Model checkpoint\n"
+    (buckets / "my-bucket" / "data").mkdir(parents=True)
+    (buckets / "my-bucket" / "data" / "sample.csv").write_text("1,2\n")
+    download = run_workflow(TUTORIALS / "data_download.yaml")
+    assert download.status == "COMPLETED"
+    assert any(line.endswith("sample.csv") for line in download.logs("load-from-cloud"))
+
+
+def test_missing_bucket_input_fails_like_a_download_error(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("OSMO_TUI_BUCKETS_DIR", str(tmp_path / "empty"))
+    result = run_workflow(TUTORIALS / "data_download.yaml")
+    assert result.final()["load-from-cloud"][:2] == ("FAILED", 2010)
