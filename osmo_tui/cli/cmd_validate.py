@@ -1,0 +1,91 @@
+"""`osmo-tui validate FILE`: check a workflow exactly as OSMO would, errors as `FILE:LINE:COL: message`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_spec_options(parser: argparse.ArgumentParser) -> None:
+    """`--set`, `--set-string` (one or more K=V per flag, like OSMO) and `--pool-config`."""
+    parser.add_argument(
+        "--set",
+        dest="set_values",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="K=V",
+        help="template variable (typed: int, then float, then string)",
+    )
+    parser.add_argument(
+        "--set-string",
+        dest="set_strings",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="K=V",
+        help="template variable kept as text (applied after --set)",
+    )
+    parser.add_argument(
+        "--pool-config",
+        metavar="P",
+        default=None,
+        help="pool-config YAML (default: $OSMO_TUI_POOL_CONFIG, ./osmo-pool.yaml, "
+        "~/.config/osmo-tui/pool.yaml)",
+    )
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate a workflow as OSMO does",
+        description="Validate a workflow as OSMO does. Exit 0 when valid (warnings on stderr), "
+        "1 when invalid (FILE:LINE:COL: message on stderr), 2 on usage errors.",
+    )
+    parser.add_argument("file", metavar="FILE")
+    add_spec_options(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(func=run)
+
+
+def _entry(item: Any) -> dict[str, Any]:
+    loc = item.location
+    return {
+        "message": item.message,
+        "file": loc.path if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "rendered": bool(loc and loc.rendered),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.errors import SpecErrors
+    from simulator.spec.loader import load_workflow
+
+    try:
+        loaded = load_workflow(
+            args.file,
+            set_values=args.set_values,
+            set_strings=args.set_strings,
+            pool_config=args.pool_config,
+        )
+    except SpecErrors as exc:
+        if args.format == "json":
+            errors = [_entry(e) for e in exc.errors]
+            print(json.dumps({"valid": False, "errors": errors, "warnings": []}, indent=2))
+        else:
+            for error in exc.errors:
+                print(error.render(), file=sys.stderr)
+        return 1
+    if args.format == "json":
+        warnings = [_entry(w) for w in loaded.warnings]
+        print(json.dumps({"valid": True, "errors": [], "warnings": warnings}, indent=2))
+    else:
+        for warning in loaded.warnings:
+            where = f"{warning.location}: " if warning.location else ""
+            print(f"{where}warning: {warning.message}", file=sys.stderr)
+        print("Workflow validation succeeded.", file=sys.stderr)
+    return 0

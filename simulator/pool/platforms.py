@@ -1,0 +1,129 @@
+"""Well-known NVIDIA platforms (per node) and this host's own platform, for the default pool."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform as _platform
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+
+def _p(
+    arch: str, cpu: int, memory: str, gpus: int, model: str, nodes: int, text: str
+) -> dict[str, Any]:
+    return dict(
+        arch=arch,
+        cpu=cpu,
+        memory=memory,
+        gpus=gpus,
+        gpu_model=model,
+        nodes=nodes,
+        simulated=True,
+        description=text,
+    )
+
+
+WELL_KNOWN: dict[str, dict[str, Any]] = {
+    "dgx-h100": _p("amd64", 224, "2Ti", 8, "H100 80GB", 4, "NVIDIA DGX H100 (8x H100 SXM 80GB)"),
+    "dgx-a100": _p("amd64", 256, "2Ti", 8, "A100 80GB", 4, "NVIDIA DGX A100 (8x A100 SXM 80GB)"),
+    "dgx-b200": _p("amd64", 224, "4Ti", 8, "B200", 2, "NVIDIA DGX B200 (8x B200)"),
+    "gb200": _p(
+        "arm64", 144, "960Gi", 4, "GB200", 18, "GB200 NVL72 compute tray (2x Grace, 4x B200)"
+    ),
+    "dgx-spark": _p("arm64", 20, "128Gi", 1, "GB10", 1, "NVIDIA DGX Spark (GB10 Grace Blackwell)"),
+    "ovx-a40": _p("amd64", 128, "1Ti", 8, "A40", 4, "NVIDIA OVX server (8x A40)"),
+    "ovx-l40": _p("amd64", 128, "1Ti", 8, "L40", 4, "NVIDIA OVX server (8x L40)"),
+    "l40s": _p("amd64", 64, "512Gi", 4, "L40S", 4, "Server with 4x L40S 48GB"),
+    "a10": _p("amd64", 32, "128Gi", 1, "A10", 4, "Cloud instance with 1x A10 24GB"),
+    "t4": _p("amd64", 16, "64Gi", 1, "T4", 4, "Cloud instance with 1x T4 16GB"),
+    "agx-orin-jp6": _p(
+        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 6"
+    ),
+    "agx-orin-jp7": _p(
+        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 7"
+    ),
+    "jetson-agx-thor": _p("arm64", 14, "128Gi", 1, "Thor (integrated)", 2, "Jetson AGX Thor 128GB"),
+    "igx-orin": _p(
+        "arm64", 12, "64Gi", 1, "IGX Orin + RTX A6000", 2, "NVIDIA IGX Orin developer kit"
+    ),
+}
+"""Node shapes of platform names seen in OSMO's docs and cookbook; simulated locally."""
+
+
+def _normal_arch(machine: str) -> str:
+    return "arm64" if machine.lower() in ("aarch64", "arm64") else "amd64"
+
+
+def host_arch() -> str:
+    return _normal_arch(_platform.machine())
+
+
+def host_memory() -> str:
+    """MemTotal of /proc/meminfo in Mi (16Gi when unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) // 1024}Mi"
+    except (OSError, ValueError, IndexError):
+        pass
+    return "16Gi"
+
+
+@functools.lru_cache(maxsize=1)
+def host_gpus() -> tuple[int, str]:
+    """(count, model) from `nvidia-smi -L`; (0, "") without NVIDIA GPUs (never an error)."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return 0, ""
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0, ""
+    gpus = [line for line in out.splitlines() if line.startswith("GPU ")]
+    model = gpus[0].split(":", 1)[1].split("(")[0].strip() if gpus else ""
+    return len(gpus), model.removeprefix("NVIDIA ")
+
+
+def emulated_arches() -> list[str]:
+    """Foreign architectures this host can run through binfmt_misc (qemu)."""
+    binfmt = Path("/proc/sys/fs/binfmt_misc")
+    found = []
+    if host_arch() == "amd64" and (binfmt / "qemu-aarch64").exists():
+        found.append("arm64")
+    if host_arch() == "arm64" and (binfmt / "qemu-x86_64").exists():
+        found.append("amd64")
+    return found
+
+
+def host_platforms() -> dict[str, dict[str, Any]]:
+    """`host` (this machine) and `host-<arch>` for each architecture it can emulate."""
+    gpus, model = host_gpus()
+    cpu = os.cpu_count() or 1
+    memory = host_memory()
+    platforms = {
+        "host": dict(
+            arch=host_arch(),
+            cpu=cpu,
+            memory=memory,
+            gpus=gpus,
+            gpu_model=model,
+            nodes=1,
+            simulated=False,
+            description="This machine",
+        ),
+    }
+    for arch in emulated_arches():
+        platforms[f"host-{arch}"] = dict(
+            arch=arch,
+            cpu=cpu,
+            memory=memory,
+            gpus=0,
+            gpu_model="",
+            nodes=1,
+            simulated=False,
+            description=f"This machine, {arch} through qemu emulation",
+        )
+    return platforms

@@ -1,0 +1,194 @@
+"""Document-wide rules of SPEC §2 and §4: names, leads, labels and the group DAG.
+
+Each check appends (message, path, on_key) findings; the loader turns paths into locations.
+Paths are the ones of the rendered document, e.g. ("workflow", "tasks", 0, "name").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.spec.models import TASK_NAME_REGEX, GroupSpec, TaskSpec, WorkflowSpec, k8s_name
+from simulator.spec.yamlpos import Path
+
+MAX_NAME_LENGTH = 64
+MAX_LABELS = 16
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DUPLICATE_NAME = (
+    'Multiple tasks/groups have the same name: "{}". Note that names are not case sensitive and '
+    'we consider "-" and "_" the same. For example, "Group_1" and "group-1" are considered the '
+    "same name."
+)
+
+
+@dataclass
+class Findings:
+    items: list[tuple[str, Path, bool]] = field(default_factory=list)
+
+    def add(self, message: str, path: Path, *, key: bool = False) -> None:
+        self.items.append((message, path, key))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass
+class TaskRef:
+    """Where a task and its group are in the rendered document (groups form or tasks form)."""
+
+    group: str
+    group_path: Path
+    task_path: Path
+    implicit_group: bool
+
+
+def _valid_label_key(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.match(p) for p in prefix.split("."))):
+        return False
+    return bool(_LABEL_NAME.match(name))
+
+
+def check_labels(labels: Any, out: Findings) -> None:
+    """OSMO's label pre-check (before pydantic): a map, at most 16, strings, K8s syntax."""
+    path: Path = ("workflow", "labels")
+    if labels is None:
+        return
+    if not isinstance(labels, dict):
+        out.add("Workflow labels must be a dictionary.", path)
+        return
+    if len(labels) > MAX_LABELS:
+        out.add(f"Workflows can have at most {MAX_LABELS} labels.", path, key=True)
+        return
+    for key, value in labels.items():
+        if not isinstance(value, str) or not isinstance(key, str):
+            out.add("Workflow label values must be strings.", (*path, key))
+            continue
+        if not _valid_label_key(key):
+            message = f'Workflow label key "{key}" is not a valid Kubernetes label key.'
+            out.add(message, (*path, key), key=True)
+        if not _LABEL_NAME.match(value):
+            message = (
+                f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
+            )
+            out.add(message, (*path, key))
+
+
+def task_refs(spec: WorkflowSpec) -> dict[str, TaskRef]:
+    """Every task by name with its (possibly implicit) group and document paths."""
+    refs: dict[str, TaskRef] = {}
+    for gi, group in enumerate(spec.groups):
+        gpath: Path = ("workflow", "groups", gi)
+        for ti, task in enumerate(group.tasks):
+            refs.setdefault(task.name, TaskRef(group.name, gpath, (*gpath, "tasks", ti), False))
+    for ti, task in enumerate(spec.tasks):
+        tpath: Path = ("workflow", "tasks", ti)
+        refs.setdefault(task.name, TaskRef(f"{task.name}-group", tpath, tpath, True))
+    return refs
+
+
+def check_structure(spec: WorkflowSpec, out: Findings) -> None:
+    """tasks vs groups, empty groups, leads, unique names (then with implicit `<task>-group`)."""
+    if spec.tasks and spec.groups:
+        message = "Cannot use both groups and tasks in the same workflow."
+        out.add(message, ("workflow", "tasks"), key=True)
+    if not spec.tasks and not spec.groups:
+        out.add("Workflows need to have at least one group or one task.", ("workflow",), key=True)
+    for gi, group in enumerate(spec.groups):
+        gpath: Path = ("workflow", "groups", gi)
+        if not group.tasks:
+            out.add(f'Group "{group.name}" needs to have at least one task.', (*gpath, "tasks"))
+        elif len(group.tasks) > 1:
+            leads = sum(1 for t in group.tasks if t.lead)
+            if leads != 1:
+                message = f'Group "{group.name}" has {leads} leader(s) but must have exactly one.'
+                out.add(message, (*gpath, "name"))
+    names: list[tuple[str, Path]] = []
+    for gi, group in enumerate(spec.groups):
+        names.append((group.name, ("workflow", "groups", gi, "name")))
+        for ti, t in enumerate(group.tasks):
+            names.append((t.name, ("workflow", "groups", gi, "tasks", ti, "name")))
+    names += [(t.name, ("workflow", "tasks", ti, "name")) for ti, t in enumerate(spec.tasks)]
+    _unique(names, out)
+    if not out:  # OSMO re-validates after parse: implicit `<task>-group` names join the check
+        implicit = [
+            (f"{t.name}-group", ("workflow", "tasks", ti, "name"))
+            for ti, t in enumerate(spec.tasks)
+        ]
+        _unique(names + implicit, out)
+
+
+def _unique(names: list[tuple[str, Path]], out: Findings) -> None:
+    seen: set[str] = set()
+    for name, path in names:
+        folded = k8s_name(name)
+        if folded in seen:
+            out.add(DUPLICATE_NAME.format(folded), path)
+        seen.add(folded)
+
+
+def groups_in_order(spec: WorkflowSpec) -> list[tuple[str, list[tuple[Path, TaskSpec]]]]:
+    """(group name, [(task path, task)]) in list order, for either form of the workflow."""
+    if spec.groups:
+        return [
+            (g.name, [(("workflow", "groups", gi, "tasks", ti), t) for ti, t in enumerate(g.tasks)])
+            for gi, g in enumerate(spec.groups)
+        ]
+    return [
+        (f"{t.name}-group", [(("workflow", "tasks", ti), t)]) for ti, t in enumerate(spec.tasks)
+    ]
+
+
+def check_dag(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) -> None:
+    """Producers before consumers, in list order; no same-group or unknown task inputs (§4.3)."""
+    seen: set[str] = set()
+    for group, tasks in groups_in_order(spec):
+        for tpath, task in tasks:
+            for ii, inp in enumerate(task.inputs):
+                if not hasattr(inp, "task"):
+                    continue
+                ipath: Path = (*tpath, "inputs", ii, "task")
+                match = TASK_NAME_REGEX.fullmatch(inp.task)
+                if not match:
+                    out.add(f"Invalid Task Input: {inp.task}", ipath)
+                    continue
+                if match.group("previous_task"):
+                    continue  # `<workflow_id>:<task>`: an earlier workflow, no dependency
+                ref = refs.get(inp.task)
+                if ref is None:
+                    out.add(f"Task input {inp.task} does not exist.", ipath)
+                elif ref.group not in seen:
+                    message = (
+                        f'Group "{group}" requires input group "{ref.group}" exists before itself.'
+                    )
+                    out.add(message, ipath)
+        seen.add(group)
+
+
+def check_name_lengths(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) -> None:
+    """Names longer than OSMO's `max_name_length` (64), checked after pydantic as OSMO does."""
+
+    def check(name: str, path: Path) -> None:
+        if len(name) > MAX_NAME_LENGTH:
+            message = f"Name {name} is too long. It must be {MAX_NAME_LENGTH} characters or less."
+            out.add(message, path)
+
+    check(spec.name, ("workflow", "name"))
+    for group in spec.groups:
+        lead = group.tasks[0].name if group.tasks else ""
+        ref = refs.get(lead)
+        if ref is not None:
+            check(group.name, (*ref.group_path, "name"))
+        for task in group.tasks:
+            check(task.name, (*refs[task.name].task_path, "name"))
+
+
+def to_groups(spec: WorkflowSpec) -> WorkflowSpec:
+    """OSMO's parse: every top-level task becomes the only task of a group `<task>-group`."""
+    if not spec.tasks:
+        return spec
+    groups = [GroupSpec(name=f"{t.name}-group", tasks=[t]) for t in spec.tasks]
+    return spec.model_copy(update={"groups": groups, "tasks": []})

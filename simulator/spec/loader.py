@@ -1,0 +1,256 @@
+"""`load_workflow`: read a workflow file the way OSMO does and say where every problem is.
+
+Pipeline (SPEC §1.2, §4.2; each stage reports all its errors, a failing stage stops the rest):
+sections → Jinja render (templated files) → YAML with positions → `localpath` inlining → OSMO's
+second render of the re-dumped spec → labels → pydantic models → names/leads → group DAG,
+platforms and resources → pool checks (fit, privileges, mounts) → task count → timeouts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simulator.errors import Location, SpecError, SpecErrors, UsageError
+from simulator.pool.config import PoolConfig, load_pool
+from simulator.spec import checks, poolchecks, render, yamlpos
+from simulator.spec.diagnostics import SpecWarning, pydantic_errors
+from simulator.spec.locate import LineMap, Locator
+from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
+from simulator.spec.second_pass import inline_localpaths, second_render
+from simulator.spec.timeouts import fill_timeouts
+from simulator.spec.tokens import unmatched_token_warnings
+
+
+@dataclass
+class LoadedWorkflow:
+    path: Path
+    source: str
+    """The file's text."""
+    rendered: str
+    """The rendered `workflow:` section (what YAML parsed; "in rendered spec" lines refer to it)."""
+    spec: WorkflowSpec
+    """Validated, in groups form, resources bound and platforms/timeouts filled from the pool."""
+    pool: PoolConfig
+    warnings: list[SpecWarning] = field(default_factory=list)
+    dependencies: list[Path] = field(default_factory=list)
+    """The workflow file and every `localpath` file read (hot reload watches these)."""
+    data: Any = None
+    """The rendered document as plain data (after `localpath` inlining)."""
+    locator: Locator | None = None
+    task_paths: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Document path of each task, for `locator.of(...)` (e.g. to jump to a task in an editor)."""
+
+    def location_of_task(self, task: str) -> Location:
+        """Where the task's name is written (source line, or rendered line if generated)."""
+        if self.locator is None or task not in self.task_paths:
+            return Location(str(self.path))
+        return self.locator.of((*self.task_paths[task], "name"))
+
+    def dry_run(self) -> str:
+        """The rendered spec as OSMO's `--dry-run` prints it: `yaml.dump`, keys sorted."""
+        import yaml
+
+        data, _ = yamlpos.load(self.rendered)
+        return str(yaml.dump(data, sort_keys=True))
+
+
+def _fail(messages: Iterable[tuple[str, Location]]) -> SpecErrors:
+    return SpecErrors([SpecError(m, loc) for m, loc in messages])
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a workflow file") from None
+    except UnicodeDecodeError:
+        raise _fail([("Workflow file is not UTF-8 text", Location(str(path)))]) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+
+
+def render_stage(
+    path: Path, text: str, set_values: Iterable[str], set_strings: Iterable[str]
+) -> tuple[str, LineMap, dict[str, Any]]:
+    """Sections and the first Jinja render; returns (rendered, line map, --set variables)."""
+    file = str(path)
+    set_values, set_strings = list(set_values), list(set_strings)
+    try:
+        sections = render.split_sections(text)
+    except render.SectionError as exc:
+        loc = Location(file, exc.line + 1, 1) if exc.line is not None else Location(file)
+        raise _fail([(exc.message, loc)]) from None
+    set_only = render.variables({}, set_values, set_strings)
+    if not render.is_templated(text):
+        return sections.workflow, LineMap(sections.workflow, None, sections.workflow_line), set_only
+    data = render.variables(sections.defaults, set_values, set_strings)
+    try:
+        rendered = render.render(sections.workflow, data)
+    except render.RenderError as exc:
+        line = sections.workflow_line + exc.lineno if exc.lineno else None
+        raise _fail([(exc.message, Location(file, line, 1 if line else None))]) from None
+    return rendered, LineMap(sections.workflow, rendered, sections.workflow_line), set_only
+
+
+def parse_stage(rendered: str, locator: Locator) -> Any:
+    """YAML with positions (kept on the locator); OSMO's message for a syntax error."""
+    try:
+        data, positions = yamlpos.load(rendered)
+    except yamlpos.YamlError as exc:
+        message = "Workflow spec is not properly formatted: " + _one_line(exc.text)
+        raise _fail([(message, locator.at(exc.line, exc.column))]) from None
+    locator.positions = positions
+    return data
+
+
+def _one_line(text: str) -> str:
+    """PyYAML's multi-line message without its `in "<unicode string>"` position lines."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "; ".join(line for line in lines if line and not line.startswith(("in ", "^")))
+
+
+def _raise(findings: checks.Findings, locator: Locator) -> None:
+    if findings:
+        errors = [SpecError(m, locator.of(p, key=k)) for m, p, k in findings.items]
+        errors.sort(
+            key=lambda e: (e.location.line or 0, e.location.column or 0) if e.location else (0, 0)
+        )
+        raise SpecErrors(errors)
+
+
+def _check_labels(data: Any, locator: Locator) -> None:
+    findings = checks.Findings()
+    workflow = data.get("workflow") if isinstance(data, dict) else None
+    if isinstance(workflow, dict):
+        checks.check_labels(workflow.get("labels"), findings)
+    _raise(findings, locator)
+
+
+def model_stage(data: Any, locator: Locator) -> WorkflowSpec:
+    """Labels pre-check, pydantic, then the document-wide structure rules."""
+    _check_labels(data, locator)
+    if not isinstance(data, dict):
+        raise _fail([("Workflow spec is not properly formatted: not a mapping", locator.at(0))])
+    try:
+        spec = VersionedWorkflowSpec.model_validate(data).workflow
+    except ValidationError as exc:
+        raise SpecErrors(pydantic_errors(exc, data, None, locator.file, locator=locator)) from None
+    except RecursionError:
+        raise _fail([("Workflow spec nests too deeply", locator.at(0))]) from None
+    findings = checks.Findings()
+    checks.check_structure(spec, findings)
+    _raise(findings, locator)
+    return spec
+
+
+def load_workflow(
+    path: str | os.PathLike[str],
+    *,
+    set_values: Iterable[str] = (),
+    set_strings: Iterable[str] = (),
+    pool: PoolConfig | None = None,
+    pool_config: str | os.PathLike[str] | None = None,
+) -> LoadedWorkflow:
+    """Load, render and validate a workflow file; raises SpecErrors (or UsageError)."""
+    path = Path(path)
+    text = _read(path)
+    if pool is None:
+        pool = load_pool(pool_config)
+    rendered, linemap, set_only = render_stage(path, text, set_values, set_strings)
+    locator = Locator(str(path), None, linemap)
+    data = parse_stage(rendered, locator)
+    dependencies = [path]
+    inline_localpaths(data, path, locator, dependencies)
+    data = second_render(data, set_only, locator)
+    spec = model_stage(data, locator)
+    refs = checks.task_refs(spec)
+    findings = checks.Findings()
+    checks.check_dag(spec, refs, findings)
+    spec = checks.to_groups(spec)
+    poolchecks.default_platforms(spec, pool, findings)
+    poolchecks.bind_resources(spec, refs, findings)
+    _raise(findings, locator)
+    warnings = _task_count(spec, pool, locator)
+    checks.check_name_lengths(spec, refs, findings)
+    poolchecks.check_mount_syntax(spec, refs, findings)
+    _raise(findings, locator)
+    poolchecks.check_platforms(spec, pool, refs, findings)
+    _raise(findings, locator)
+    warnings += fill_timeouts(spec, pool, locator)
+    warnings += _soft_warnings(data, spec, refs, locator)
+    return LoadedWorkflow(
+        path=path,
+        source=text,
+        rendered=rendered,
+        spec=spec,
+        pool=pool,
+        warnings=warnings,
+        dependencies=dependencies,
+        data=data,
+        locator=locator,
+        task_paths={name: ref.task_path for name, ref in refs.items()},
+    )
+
+
+def _task_count(spec: WorkflowSpec, pool: PoolConfig, locator: Locator) -> list[SpecWarning]:
+    count = sum(len(g.tasks) for g in spec.groups)
+    limit = pool.max_num_tasks
+    where = locator.of(("workflow", "name"))
+    if limit is not None and count > limit:
+        raise _fail([(f"Workflow cannot have more than {limit} tasks.", where)])
+    if limit is None and count > poolchecks.DEFAULT_MAX_TASKS:
+        message = (
+            f"Workflow has {count} tasks; an OSMO server with the default configuration refuses "
+            f"more than {poolchecks.DEFAULT_MAX_TASKS} (set max_num_tasks in the pool config to "
+            "enforce a limit)."
+        )
+        return [SpecWarning(message, where)]
+    return []
+
+
+def _soft_warnings(
+    data: Any, spec: WorkflowSpec, refs: dict[str, checks.TaskRef], locator: Locator
+) -> list[SpecWarning]:
+    """What OSMO accepts silently but surprises users: ignored `pool`, literal tokens, old inputs."""
+    out: list[SpecWarning] = []
+    workflow = data.get("workflow", {}) if isinstance(data, dict) else {}
+    if isinstance(workflow, dict) and workflow.get("pool"):
+        message = (
+            f"workflow.pool ({workflow['pool']}) is ignored: OSMO runs the workflow in the pool "
+            "given on the command line"
+        )
+        out.append(SpecWarning(message, locator.of(("workflow", "pool"))))
+    for group in spec.groups:
+        for task in group.tasks:
+            tloc = locator.of((*refs[task.name].task_path, "name"))
+            out += [SpecWarning(m, tloc) for m in unmatched_token_warnings(task, group)]
+            for inp in task.inputs:
+                if isinstance(inp, TaskInput) and ":" in inp.task:
+                    message = (
+                        f"Task {task.name}: input {inp.task} is a task of an earlier workflow; "
+                        "it cannot be checked or downloaded locally"
+                    )
+                    out.append(SpecWarning(message, tloc))
+    return out
+
+
+def dry_run(
+    path: str | os.PathLike[str], *, set_values: Iterable[str] = (), set_strings: Iterable[str] = ()
+) -> str:
+    """What OSMO's `--dry-run` prints: render, YAML, labels, then `yaml.dump` with sorted keys."""
+    import yaml
+
+    path = Path(path)
+    rendered, linemap, _ = render_stage(path, _read(path), set_values, set_strings)
+    locator = Locator(str(path), None, linemap)
+    data = parse_stage(rendered, locator)
+    _check_labels(data, locator)
+    return str(yaml.dump(data, sort_keys=True))

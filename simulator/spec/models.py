@@ -1,0 +1,358 @@
+"""pydantic v2 models of an OSMO workflow, field for field as OSMO defines them (SPEC §2).
+
+Attribute names are exactly the YAML keys. Field-level rules live here (types, coercions, OSMO's
+value errors); rules that span the document (names, leads, DAG, resources, pool) live in
+`simulator.spec.checks`, which knows where each value is in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from simulator.spec.units import (
+    EXIT_CODES_REGEX,
+    normalise_quantity,
+    parse_duration,
+    quantity_unit_error,
+)
+
+NAME_REGEX = r"[a-zA-Z]([a-zA-Z0-9_-]*[a-zA-Z0-9])?"
+NAME_PATTERN = f"^{NAME_REGEX}$"
+TASK_NAME_REGEX = re.compile(
+    rf"(?P<workflow_id_or_task>{NAME_REGEX})(:(?P<previous_task>{NAME_REGEX}))?"
+)
+STORAGE_BACKEND_PATTERN = r"^(s3|gs|azure|tos|swift)://[^,;*\s]+$"
+"""Object-storage URLs OSMO accepts for checkpoints (s3, gs, azure, tos, swift)."""
+EXIT_ACTIONS = ("COMPLETE", "FAIL", "RESCHEDULE")
+
+NameStr = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+
+
+def k8s_name(name: str) -> str:
+    """OSMO's Kubernetes form of a name: case-folded, `_` read as `-`."""
+    return name.lower().replace("_", "-")
+
+
+def _check_duration(value: Any) -> Any:
+    parse_duration(value)
+    return value
+
+
+Duration = Annotated[str | int | float, BeforeValidator(_check_duration)]
+"""A duration as written (`90`, `10m`, `PT1H`); `simulator.spec.units.parse_duration` gives seconds."""
+
+
+def _scalar_to_str(value: Any) -> Any:
+    """environment / exitActions / credentials coerce bools too (`True` → `'True'`)."""
+    return str(value) if isinstance(value, bool | int | float) else value
+
+
+def _check_regex(regex: str) -> str:
+    if regex:
+        try:
+            re.compile(regex)
+        except re.error as err:
+            raise ValueError(f"Invalid regex: {regex}") from err
+    return regex
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class _Coercing(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, coerce_numbers_to_str=True
+    )
+
+
+class TopologyRequirement(_Coercing):
+    key: str
+    """A topology key of the pool (e.g. a rack or NVLink domain label)."""
+    group: str = "default"
+    """Tasks of the same group value are placed within one topology domain."""
+    requirementType: Literal["required", "preferred"] = "required"
+    """Whether the placement is mandatory."""
+
+
+class ResourceSpec(_Coercing):
+    cpu: int | None = None
+    """CPU cores per task (integers only)."""
+    gpu: int | None = None
+    """GPUs per task."""
+    memory: str | None = None
+    """Memory per task (`8Gi`; every unit is binary, unitless means bytes)."""
+    storage: str | None = None
+    """Ephemeral storage per task, same units as memory."""
+    platform: str | None = None
+    """Platform of the pool; filled from the pool's default platform when omitted."""
+    nodesExcluded: list[str] = Field(default_factory=list)
+    """Node names the task must not be placed on."""
+    topology: list[TopologyRequirement] = Field(default_factory=list)
+    """Topology placement requirements."""
+
+    @field_validator("memory", "storage")
+    @classmethod
+    def _quantity(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        error = quantity_unit_error(str(info.field_name), value)
+        if error:
+            raise ValueError(error)
+        return normalise_quantity(value)
+
+
+class TimeoutSpec(_Model):
+    exec_timeout: Duration | None = None
+    """Longest a group may run, from its start; pool default when omitted."""
+    queue_timeout: Duration | None = None
+    """Longest a group may wait to be scheduled; pool default when omitted."""
+
+
+class TaskInput(_Coercing):
+    task: str
+    """`<task>` of this workflow (a dependency) or `<workflow_id>:<task>` of an earlier one."""
+    regex: str = ""
+    """Only files whose path matches are downloaded."""
+
+    _regex = field_validator("regex")(_check_regex)
+
+
+class URLInput(_Coercing):
+    url: str
+    """Object-storage URL to download into `/osmo/data/input/<i>`."""
+    regex: str = ""
+    """Only files whose path matches are downloaded."""
+
+    _regex = field_validator("regex")(_check_regex)
+
+
+class URLOutput(_Coercing):
+    url: str
+    """Object-storage URL the task's output directory is uploaded to."""
+    regex: str = ""
+    """Only files whose path matches are uploaded."""
+
+    _regex = field_validator("regex")(_check_regex)
+
+
+class CheckpointSpec(_Coercing):
+    path: str
+    """Directory in the container to checkpoint (a leading `/` is added if missing)."""
+    url: Annotated[str, StringConstraints(pattern=STORAGE_BACKEND_PATTERN)]
+    """Object-storage URL the directory is uploaded to."""
+    frequency: Duration
+    """How often to upload: a YAML number of seconds or an OSMO duration string."""
+    regex: str = ""
+    """Only files whose path matches are uploaded."""
+
+    _regex = field_validator("regex")(_check_regex)
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, path: str) -> str:
+        return path if path.startswith("/") else "/" + path
+
+
+class FileSpec(_Coercing):
+    base64: bool = False
+    """True when `contents` is already base64 (binary files)."""
+    path: str
+    """Absolute destination path in the container."""
+    contents: str
+    """The file's text (`localpath` is read into this before validation)."""
+
+    @field_validator("path")
+    @classmethod
+    def _allowed_path(cls, path: str) -> str:
+        if path.startswith("/osmo/data/output/"):
+            return path
+        parts = [p for p in path.split("/") if p]
+        if not parts or parts[0] == "osmo":
+            raise ValueError(f'Empty path or adding file to "/osmo" is forbidden for file: {path}')
+        return path
+
+
+class TaskKPI(_Coercing):
+    index: str
+    """KPI name."""
+    path: str
+    """File under the output directory holding the KPI."""
+
+
+class TaskSpec(_Coercing):
+    name: NameStr
+    """Task name (a letter first, letters/digits last, `-`/`_` inside)."""
+    image: str
+    """Container image."""
+    command: list[str]
+    """Command run directly (no shell); replaces the image entrypoint."""
+    inputs: list[TaskInput | URLInput] = Field(default_factory=list)
+    """Task outputs or URLs downloaded into `/osmo/data/input/<i>`."""
+    outputs: list[URLOutput] = Field(default_factory=list)
+    """URLs the output directory is uploaded to."""
+    kpis: list[TaskKPI] = Field(default_factory=list)
+    """KPI files uploaded from the output directory."""
+    args: list[str] = Field(default_factory=list)
+    """Arguments appended to `command`."""
+    lead: bool = False
+    """The lead task ends its group; forced for a single-task group."""
+    environment: dict[str, str] = Field(default_factory=dict)
+    """Environment variables (scalars coerced to strings)."""
+    files: list[FileSpec] = Field(default_factory=list)
+    """Files written into the container before the command starts."""
+    privileged: bool = False
+    """Privileged container (the platform must allow it)."""
+    hostNetwork: bool = False
+    """Host network (the platform must allow it)."""
+    volumeMounts: list[str] = Field(default_factory=list)
+    """Host mounts `/src` or `/src:/dst` (the platform must allow them)."""
+    credentials: dict[str, str | dict[str, str]] = Field(default_factory=dict)
+    """Generic credentials: a directory to mount every key into, or ENV → key."""
+    downloadType: Literal["download"] | None = None
+    """How inputs are fetched; only `download` exists."""
+    cacheSize: str | None = None
+    """Input cache size for pod templates."""
+    exitActions: dict[str, str] = Field(default_factory=dict)
+    """COMPLETE / FAIL / RESCHEDULE → exit-code ranges (`0,1-10,16`)."""
+    checkpoint: list[CheckpointSpec] = Field(default_factory=list)
+    """Directories uploaded periodically while the task runs."""
+    resources: ResourceSpec = Field(default_factory=ResourceSpec)
+    """Replaced by `workflow.resources[resource]` when the workflow is parsed."""
+    backend: str = ""
+    """Internal: the pool's backend."""
+    resource: str = "default"
+    """Name of the entry of `workflow.resources` this task uses."""
+
+    @field_validator("downloadType", mode="before")
+    @classmethod
+    def _download_type(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "download":
+            return value
+        name = info.data.get("name", "")
+        raise ValueError(
+            f'Task "{name}" uses invalid downloadType "{value}". Valid types are: [\'download\']'
+        )
+
+    @field_validator("name")
+    @classmethod
+    def _not_ctrl(cls, name: str) -> str:
+        if k8s_name(name[:63].rstrip("-_")) == "osmo-ctrl":
+            raise ValueError(
+                f'Container {name} cannot be named "osmo-ctrl". This is a restricted name.'
+            )
+        return name
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, command: list[str], info: ValidationInfo) -> list[str]:
+        if not command:
+            name = info.data.get("name", "")
+            raise ValueError(f"Container {name} should have at least one command.")
+        return command
+
+    @field_validator("files")
+    @classmethod
+    def _unique_files(cls, files: list[FileSpec], info: ValidationInfo) -> list[FileSpec]:
+        seen: set[str] = set()
+        for file in files:
+            if file.path in seen:
+                raise ValueError(
+                    f'Task "{info.data.get("name", "")}" has multiple files at the same path '
+                    f'"{file.path}". Each file path must be unique.'
+                )
+            seen.add(file.path)
+        return files
+
+    @field_validator("environment", "exitActions", mode="before")
+    @classmethod
+    def _coerce_bools(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _scalar_to_str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _credentials(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"credentials must be a str or dict, got {type(value).__name__}")
+        out: dict[Any, Any] = {}
+        for key, inner in value.items():
+            if isinstance(inner, dict):
+                out[key] = {k: _scalar_to_str(v) for k, v in inner.items()}
+            elif isinstance(inner, list | type(None)):
+                raise ValueError(f"credentials must be a str or dict, got {type(inner).__name__}")
+            else:
+                out[key] = _scalar_to_str(inner)
+        return out
+
+    @field_validator("exitActions")
+    @classmethod
+    def _exit_actions(cls, actions: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        name = info.data.get("name", "")
+        for key, codes in actions.items():
+            if key.upper() not in EXIT_ACTIONS:
+                raise ValueError(f"Invalid exit action {key} for task {name}.")
+            if not EXIT_CODES_REGEX.fullmatch(codes):
+                raise ValueError(f"Invalid exit codes {codes} for action {key} for task {name}.")
+        return actions
+
+
+class GroupSpec(_Model):
+    name: NameStr
+    """Group name; tasks of a group are scheduled together."""
+    tasks: list[TaskSpec]
+    """The group's tasks; exactly one is the lead."""
+    barrier: bool = True
+    """Commands start together once every task has its inputs (only with >1 task)."""
+    ignoreNonleadStatus: bool = True
+    """When true a failing non-lead task does not fail the group."""
+
+    @model_validator(mode="after")
+    def _single_task_leads(self) -> GroupSpec:
+        # OSMO forces the only task of a group to be its lead, even if `lead: false` was written.
+        if len(self.tasks) == 1:
+            self.tasks[0].lead = True
+        return self
+
+
+class WorkflowSpec(_Model):
+    name: NameStr
+    """Workflow name; the run id is `<name>-<n>`."""
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    """Serial-style tasks: each becomes a group named `<task>-group`."""
+    groups: list[GroupSpec] = Field(default_factory=list)
+    """Groups of tasks; a group starts when every upstream group COMPLETED."""
+    resources: dict[str, ResourceSpec] = Field(default_factory=lambda: {"default": ResourceSpec()})
+    """Named resource specs tasks refer to by `resource` (`default` when not named)."""
+    timeout: TimeoutSpec | None = None
+    """exec/queue timeouts; filled from the pool when omitted."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Kubernetes labels put on every task pod (at most 16)."""
+    pool: str = ""
+    """Accepted but ignored: the pool comes from the command line."""
+    backend: str = ""
+    """Internal: the pool's backend."""
+
+    def all_tasks(self) -> list[TaskSpec]:
+        """Every task, in groups order (or `tasks` order before conversion)."""
+        return [t for g in self.groups for t in g.tasks] + list(self.tasks)
+
+
+class VersionedWorkflowSpec(_Model):
+    version: int = 2
+    """Only version 2 exists; the key is dropped while rendering."""
+    workflow: WorkflowSpec
+    """The workflow."""

@@ -1,0 +1,156 @@
+"""What OSMO's CLI does between its two renders: inline `localpath` files, re-dump, render again.
+
+OSMO's CLI renders a templated spec (dry-run), loads it, replaces each `files[].localpath` by
+`contents`, dumps it back to YAML and submits that, which the server renders a second time with
+the same `--set` values but no `default-values` (SPEC §1.2, E7). So Jinja syntax that survives the
+first pass (a bash `${#arr[@]}`, `{% raw %}` output, a `{{ var }}` inside a localpath file) is
+rendered again. We only pay for the second pass when some string could change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.errors import SpecError, SpecErrors
+from simulator.spec import render
+from simulator.spec.locate import Locator
+from simulator.spec.yamlpos import Path as DocPath
+
+_MARKERS = ("{%", "{{", "{#")
+
+
+def _task_lists(data: Any) -> list[tuple[DocPath, list[Any]]]:
+    workflow = data.get("workflow") if isinstance(data, dict) else None
+    if not isinstance(workflow, dict):
+        return []
+    found: list[tuple[DocPath, list[Any]]] = []
+    if isinstance(workflow.get("tasks"), list):
+        found.append((("workflow", "tasks"), workflow["tasks"]))
+    groups = workflow.get("groups")
+    if isinstance(groups, list):
+        for gi, group in enumerate(groups):
+            if isinstance(group, dict) and isinstance(group.get("tasks"), list):
+                found.append((("workflow", "groups", gi, "tasks"), group["tasks"]))
+    return found
+
+
+def inline_localpaths(data: Any, workflow_file: Path, locator: Locator, deps: list[Path]) -> None:
+    """Replace every `localpath` by the file's text, relative to the workflow's directory."""
+    errors: list[SpecError] = []
+    base = workflow_file.parent
+    for tasks_path, tasks in _task_lists(data):
+        for ti, task in enumerate(tasks):
+            files = task.get("files") if isinstance(task, dict) else None
+            if not isinstance(files, list):
+                continue
+            for fi, entry in enumerate(files):
+                if not isinstance(entry, dict) or "localpath" not in entry:
+                    continue
+                fpath: DocPath = (*tasks_path, ti, "files", fi)
+                error = _inline_one(entry, base, fpath, locator, deps)
+                if error:
+                    errors.append(SpecError(error, locator.of((*fpath, "localpath"))))
+    if errors:
+        raise SpecErrors(errors)
+
+
+def _inline_one(
+    entry: dict[str, Any], base: Path, fpath: DocPath, locator: Locator, deps: list[Path]
+) -> str | None:
+    if "contents" in entry:
+        return "Files tag dont support contents and localpath together"
+    local = entry["localpath"]
+    if not isinstance(local, str) or not local:
+        return f"Invalid localpath: {local!r}"
+    full = Path(os.path.abspath(base / os.path.expanduser(local)))
+    if full not in deps:
+        deps.append(full)
+    if not full.exists():
+        return f"The file/path {full} does not exist!"
+    try:
+        entry["contents"] = full.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        return f"The file/path {full} is a directory; localpath only supports files"
+    except UnicodeDecodeError:
+        return f"The file/path {full} is not UTF-8 text; use base64 contents for binary files"
+    except OSError as exc:
+        return f"The file/path {full} cannot be read: {exc.strerror}"
+    del entry["localpath"]
+    positions = locator.positions
+    if positions is not None:
+        old = (*fpath, "localpath")
+        for table in (positions.value, positions.key):
+            if old in table:
+                table[(*fpath, "contents")] = table[old]
+    return None
+
+
+def _any_jinja(node: Any) -> bool:
+    """Fast check (no paths) whether any key or string still holds Jinja syntax."""
+    if isinstance(node, str):
+        return "{" in node and _jinja_left(node)
+    if isinstance(node, dict):
+        return any(_any_jinja(k) or _any_jinja(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_any_jinja(item) for item in node)
+    return False
+
+
+def _jinja_left(text: str) -> bool:
+    if not any(m in text for m in _MARKERS):
+        return False
+    return any(m in render.TOKEN_RE.sub("", text) for m in _MARKERS)
+
+
+def _strings(node: Any, path: DocPath) -> list[tuple[DocPath, str]]:
+    """Every string (keys and values) that Jinja could change, with its document path."""
+    found: list[tuple[DocPath, str]] = []
+    stack: list[tuple[DocPath, Any]] = [(path, node)]
+    while stack:
+        here, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _jinja_left(key):
+                    found.append(((*here, key), key))
+                stack.append(((*here, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*here, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and _jinja_left(value):
+            found.append((here, value))
+    return found
+
+
+def second_render(data: Any, set_only: dict[str, Any], locator: Locator) -> Any:
+    """The server's render of the re-dumped spec; returns the (possibly changed) data."""
+    if not _any_jinja(data):
+        return data
+    candidates = _strings(data, ())
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(data, Dumper=dumper)
+    try:
+        out = render.render(text, set_only)
+    except render.RenderError as exc:
+        where = locator.of(_culprit(candidates, set_only))
+        raise SpecErrors([SpecError(exc.message, where)]) from None
+    if out in (text, text.rstrip("\n")):
+        return data
+    try:
+        return yaml.safe_load(out)
+    except yaml.YAMLError as exc:
+        message = "Workflow spec is not properly formatted: " + " ".join(str(exc).split())
+        raise SpecErrors([SpecError(message, locator.of(candidates[0][0]))]) from None
+
+
+def _culprit(candidates: list[tuple[DocPath, str]], set_only: dict[str, Any]) -> DocPath:
+    """The first string (in document order) that fails to render on its own."""
+    ordered = sorted(candidates, key=lambda c: [str(p) for p in c[0]])
+    for path, text in ordered:
+        try:
+            render.render(text, set_only)
+        except render.RenderError:
+            return path
+    return ordered[0][0] if ordered else ()

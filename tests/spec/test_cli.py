@@ -1,0 +1,120 @@
+"""validate / render / graph through the real entry point (in-process), output contracts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from osmo_tui.cli.main import main
+from tests.conftest import EXAMPLES
+from tests.spec.helpers import task, wf, write
+
+PIPELINE = EXAMPLES / "train_pipeline.yaml"
+
+
+def test_validate_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(PIPELINE)]) == 0
+    assert "Workflow validation succeeded." in capsys.readouterr().err
+
+
+def test_validate_text_errors_one_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "workflow:\n  name: wf\n  tasks:\n  - name: t1\n    image: u\n    command: echo\n    bogus: 1\n"
+    path = write(tmp_path, text)
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:6:14: workflow.tasks.0.command: Input should be a valid list",
+        f"{path}:7:5: workflow.tasks.0.bogus: Extra inputs are not permitted",
+    ]
+
+
+def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, wf(task(extra="inputs: [{task: nope}]")))
+    assert main(["validate", str(path), "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is False and out["warnings"] == []
+    assert out["errors"] == [
+        {
+            "message": "Task input nope does not exist.",
+            "file": str(path),
+            "line": 7,
+            "column": 21,
+            "rendered": False,
+        }
+    ]
+
+
+def test_validate_json_valid_with_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, wf(task(), head="  pool: other\n"))
+    assert main(["validate", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is True and out["warnings"][0]["line"] == 3
+
+
+def test_warnings_in_text_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, wf(task(), head="  pool: other\n"))
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}:3:9: warning: workflow.pool (other) is ignored" in err
+
+
+def test_set_takes_several_values_per_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["graph", str(PIPELINE), "--set", "workers=3", "epochs=2", "--format", "json"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    train = next(g for g in data["groups"] if g["name"] == "train")
+    assert [t["name"] for t in train["tasks"]] == ["master", "worker-0", "worker-1", "worker-2"]
+    assert train["upstream"] == ["text", "images"]
+    assert ["train", "report"] in data["edges"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.yaml")]) == 2
+    assert main(["validate", str(PIPELINE), "--set", "novalue"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["validate"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no such file" in err
+
+
+def test_render_is_osmo_dry_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(PIPELINE), "--set", "epochs=1"]) == 0
+    out = capsys.readouterr().out
+    data = yaml.safe_load(out)
+    assert list(data["workflow"]) == sorted(data["workflow"])
+    assert data["workflow"]["name"] == "train-pipeline"
+    assert "{{output}}" in out  # tokens survive rendering
+
+
+def test_render_skips_schema_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "workflow:\n  name: {{ n }}\n  bogus: true\ndefault-values:\n  n: x\n")
+    assert main(["render", str(path)]) == 0
+    assert capsys.readouterr().out == "workflow:\n  bogus: true\n  name: x\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "mermaid", "dot", "json"])
+def test_graph_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", str(PIPELINE), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "master" in out and "worker-1" in out and "report" in out
+    if fmt == "text":
+        assert "  * master (lead)" in out and "group train  <- text, images" in out
+    if fmt == "mermaid":
+        assert out.startswith("flowchart LR") and "n_g_train --> n_g_report" in out
+    if fmt == "dot":
+        assert out.startswith('digraph "train-pipeline"')
+
+
+def test_graph_of_invalid_file_is_one_line_per_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, wf(task(extra="inputs: [{task: nope}]")))
+    assert main(["graph", str(path)]) == 1
+    assert capsys.readouterr().err == f"osmo-tui: {path}:7:21: Task input nope does not exist.\n"
