@@ -1,0 +1,7 @@
+# Pinned versions and cache paths of the local control plane (sourced by build.sh, up.sh, k8s.sh).
+K8S_VERSION=${K8S_VERSION:-1.34.10}  # k8s.io/kubernetes tag, without the leading "v"
+ETCD_VERSION=${ETCD_VERSION:-3.5.24} # go.etcd.io/etcd/server/v3 tag (3.5.11+ is the minimum for k8s 1.31+)
+KWOK_VERSION=${KWOK_VERSION:-0.8.0}  # sigs.k8s.io/kwok tag (0.8.0 needs Go >= 1.26; 0.7.0 needs >= 1.24)
+CACHE_ROOT=${OSMO_TUI_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/osmo-tui-k8s}
+DEST=${DEST:-$CACHE_ROOT/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION}
+RUN_DIR=${OSMO_TUI_K8S_RUN:-$CACHE_ROOT/run}

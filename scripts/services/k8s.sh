@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Service for the Kubernetes tests: build the control plane binaries (cached; ~15-30 min cold)
+# and start or reuse the local control plane. The kubeconfig path is printed on the last line
+# and is always ~/.cache/osmo-tui-k8s/run/admin.kubeconfig (see scripts/k8s/versions.sh).
+# Set OSMO_TUI_SKIP_K8S=1 to skip (the kubernetes tests then skip locally, fail under CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [[ -n ${OSMO_TUI_SKIP_K8S:-} ]]; then echo "k8s: skipped (OSMO_TUI_SKIP_K8S)"; exit 0; fi
+# shellcheck source=../k8s/versions.sh
+source scripts/k8s/versions.sh
+for tool in curl openssl; do
+  command -v "$tool" >/dev/null || { echo "k8s: $tool missing (apt-get install $tool)" >&2; exit 1; }
+done
+nice -n 10 bash scripts/k8s/build.sh >/dev/null
+bash scripts/k8s/up.sh "$DEST/bin" "$RUN_DIR" scripts/k8s/nodes.yaml
+echo "$RUN_DIR/admin.kubeconfig"

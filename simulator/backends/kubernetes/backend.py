@@ -1,0 +1,454 @@
+"""`KubernetesBackend`: run a plan's tasks as pods on a cluster, driven by the shared engine."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from simulator.backends.base import Backend, Capabilities, Emit
+from simulator.backends.kubernetes import api, names, objects, outcomes, pods
+from simulator.backends.kubernetes.cluster import Connection, LogFollower, Watcher, connect
+from simulator.backends.kubernetes.gc import owner_token
+from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
+from simulator.backends.kubernetes.podstatus import Phase, observe
+from simulator.backends.kubernetes.state import Attempt, Reporter
+from simulator.engine.plan import GroupPlan, Plan
+from simulator.errors import BackendError
+
+NOTES = (
+    "data: task inputs/outputs need --kube-data-pvc (a ReadWriteMany PVC on multi-node clusters)",
+    "data: url: inputs/outputs and checkpoints are not available on a cluster (warned per task)",
+    "logs: streamed from the kubelet; KWOK fake pods have none",
+)
+
+
+class KubernetesBackend(Backend):
+    """Pods on a Kubernetes cluster; placement by the real kube-scheduler (see docs/kubernetes.md)."""
+
+    capabilities = Capabilities(
+        name="kubernetes",
+        arches=frozenset({"amd64", "arm64"}),
+        gpus=0,
+        privileged=True,
+        host_network=True,
+        volume_mounts=True,
+        storage_limits=True,
+        notes=NOTES,
+    )
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | None = None,
+        kube_context: str | None = None,
+        namespace: str | None = None,
+        data_pvc: str | None = None,
+        pool: Any = None,
+        scenario: Any = None,
+        simulate_outcomes: bool | None = None,
+        image_pull_policy: str | None = None,
+        scheduler_name: str | None = None,
+        grace_seconds: int = 10,
+        api_grace: float = 60.0,
+        stream_logs: bool = True,
+        cluster_domain: str = "cluster.local",
+        credentials: dict[str, dict[str, str]] | None = None,
+        **_other_backends_options: Any,
+    ) -> None:
+        self._opts = dict(kubeconfig=kubeconfig, context=kube_context, namespace=namespace)
+        self._data_pvc = data_pvc
+        self._pool = pool
+        self._scenario_arg = scenario
+        self._simulate = simulate_outcomes
+        self._pull = image_pull_policy
+        self._scheduler = scheduler_name
+        self._grace = grace_seconds
+        self.api_grace = api_grace
+        self._stream_logs = stream_logs
+        self._domain = cluster_domain
+        self._creds_arg = credentials
+        self._pool_exec = concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="k8s-api")
+        self._attempts: dict[tuple[str, int], Attempt] = {}
+        self._by_pod: dict[str, Attempt] = {}
+        self._inventory = Inventory()
+        self._watchers: list[Watcher] = []
+        self._lost: asyncio.TimerHandle | None = None
+        self._closed = False
+        self._background: set[asyncio.Future[None]] = set()
+        self.conn: Connection | None = None
+        self.run_id = ""
+
+    # --- setup ------------------------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool_exec, lambda: fn(*args, **kwargs))
+
+    async def prepare(self, plan: Plan, run_dir: Path, emit: Emit) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._t0 = time.monotonic()
+        self.plan = plan
+        self.conn = await self._call(connect, **self._opts)
+        self.api = api.Api(self.conn, self._call, self.api_grace)
+        self._store = _credentials(plan, self._creds_arg)
+        self.rep = Reporter(emit, self._now, self._inventory.describe, _masker(self._store))
+        await self.api.check_access(self._data_pvc)
+        await self._discover_nodes()
+        self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
+        used = {t.resource.platform or "" for t in plan.tasks.values()}
+        places, warnings = placements(self._pool or _default_pool(), used)
+        self.ctx = objects.Context(
+            run=self.run_id,
+            namespace=self.conn.namespace,
+            workflow_id=plan.workflow_id,
+            owner=owner_token(),
+            data_pvc=self._data_pvc,
+            cluster_domain=self._domain,
+            image_pull_policy=self._pull,
+            scheduler_name=self._scheduler,
+            grace_seconds=self._grace,
+            pod_group=await self.api.pod_group_kind(),
+            placements=places,
+        )
+        if self._simulate is None:
+            self._simulate = self._inventory.all_fake
+        self._scenario = outcomes.load(self._scenario_arg) if self._simulate else None
+        for message in warnings + _data_warnings(plan, self._data_pvc):
+            self.rep.warn(message)
+        self._capabilities()
+        pod_watch = Watcher(
+            "k8s-pods",
+            self.api.core.list_namespaced_pod,
+            self._post_pods,
+            namespace=self.conn.namespace,
+            label_selector=names.run_selector(self.run_id),
+        )
+        self._watchers.append(pod_watch)
+        pod_watch.start()
+        await self._loop.run_in_executor(None, pod_watch.ready.wait, 30)
+
+    async def _discover_nodes(self) -> None:
+        if not await self.api.can_list_nodes():
+            return
+        self._inventory.visible = True
+        for node in await self.api.list_nodes():
+            info = node_info(node)
+            self._inventory.nodes[info.name] = info
+        node_watch = Watcher("k8s-nodes", self.api.core.list_node, self._post_nodes)
+        self._watchers.append(node_watch)
+        node_watch.start()
+
+    def _capabilities(self) -> None:
+        inv = self._inventory
+        if inv.visible and inv.nodes:
+            where = self.conn.where if self.conn else "?"
+            self.capabilities = Capabilities(
+                name="kubernetes",
+                arches=inv.arches,
+                gpus=inv.max_gpus,
+                privileged=True,
+                host_network=True,
+                volume_mounts=True,
+                storage_limits=True,
+                notes=(
+                    *NOTES,
+                    f"cluster: {where}, namespace {self.ctx.namespace}, {len(inv.nodes)} nodes",
+                ),
+            )
+
+    def _now(self) -> float:
+        return time.monotonic() - self._t0
+
+    # --- group and attempt lifecycle --------------------------------------------------------------
+
+    async def start_group(self, group: GroupPlan, retries: dict[str, int]) -> None:
+        """Group objects first (Service, PodGroup, files, credentials), then every pod at once."""
+        extra = [objects.group_service(self.ctx, group), objects.pod_group(self.ctx, group)]
+        for name in group.tasks:
+            task, spec = self.plan.tasks[name], self._spec(group, name)
+            extra.append(objects.files_configmap(self.ctx, task, retries.get(name, 0), spec))
+            extra.append(
+                objects.creds_secret(self.ctx, task, retries.get(name, 0), spec, self._store)
+            )
+        try:
+            await asyncio.gather(*(self.api.create(m) for m in extra if m is not None))
+        except BackendError as err:
+            for name in group.tasks:
+                att = self._register(group, name, retries.get(name, 0), 0)
+                self.rep.backend_error(att, str(err))
+            return
+        await asyncio.gather(*(self._create_pod(group, n, retries.get(n, 0)) for n in group.tasks))
+
+    def _spec(self, group: GroupPlan, task: str) -> dict[str, Any]:
+        return objects.substitute_hosts(
+            self.ctx, group, objects.spec_dict(self.plan.tasks[task].spec)
+        )
+
+    def _register(self, group: GroupPlan, task: str, retry: int, generation: int) -> Attempt:
+        pod = names.pod_name(self.run_id, task, retry, generation)
+        old = self._attempts.get((task, retry))
+        att = Attempt(task, group.name, retry, pod, generation)
+        if old is not None:
+            att.phase = min(old.phase, Phase.INITIALIZING)  # a restart reports Ready again
+            self._by_pod.pop(old.pod, None)
+        self._attempts[(task, retry)] = att
+        self._by_pod[pod] = att
+        return att
+
+    async def _create_pod(
+        self, group: GroupPlan, task: str, retry: int, generation: int = 0
+    ) -> None:
+        att = self._register(group, task, retry, generation)
+        plan = self.plan.tasks[task]
+        notes = {}
+        if self._scenario is not None:
+            notes = outcomes.pod_annotations(self._scenario, task, retry, plan.spec)
+        manifest = pods.task_pod(
+            self.ctx,
+            group,
+            plan,
+            retry,
+            self._spec(group, task),
+            generation=generation,
+            annotations=notes,
+            store=self._store,
+        )
+        try:
+            created = await self.api.create(manifest)
+        except BackendError as err:
+            self.rep.backend_error(att, str(err))
+            return
+        att.created_rv = _int(created.get("metadata", {}).get("resourceVersion"))
+        if att.live:
+            self.rep.scheduling(att)
+
+    async def start_attempt(self, task: str, retry: int) -> None:
+        group = self.plan.groups[self.plan.tasks[task].group]
+        previous = self._attempts.get((task, retry - 1))
+        if previous is not None and previous.pod:
+            previous.deleting = True
+            await self.api.delete_pod(previous.pod, 0)
+        await self._create_pod(group, task, retry)
+
+    async def release(self, task: str, retry: int) -> None:
+        att = self._attempts.get((task, retry))
+        if att is None or not att.live:
+            return
+        att.released = True
+        if self.plan.groups[att.group].barrier:
+            await self.api.patch_annotations(att.pod, {names.RELEASED: "true"})
+        self.rep.running(att)
+
+    async def kill(self, task: str, retry: int, reason: str) -> None:
+        att = self._attempts.get((task, retry))
+        if att is None:
+            return
+        att.deleting = True
+        await self.api.delete_pod(att.pod, self._grace)
+
+    async def restart(self, task: str, retry: int) -> None:
+        """Pods cannot restart a container in place: replace the pod, keep name and hostname."""
+        att = self._attempts.get((task, retry))
+        if att is None or not att.live:
+            return
+        att.deleting = True
+        await self.api.delete_pod(att.pod, 0)
+        group = self.plan.groups[att.group]
+        await self._create_pod(group, task, retry, att.generation + 1)
+
+    async def cleanup_group(self, group: str) -> None:
+        for att in self._attempts.values():
+            if att.group == group:
+                att.deleting = True
+        await self.api.delete_all(names.group_selector(self.run_id, group), self.ctx.pod_group)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for watcher in self._watchers:
+            watcher.stop()
+        for att in self._attempts.values():
+            att.deleting = True
+        try:
+            if self.run_id and self.conn is not None:
+                await self.api.delete_all(names.run_selector(self.run_id), self.ctx.pod_group)
+        finally:
+            self._pool_exec.shutdown(wait=False, cancel_futures=True)
+
+    # --- what the watches report (called on the event loop) ----------------------------------------
+
+    def _post_pods(self, kind: str, payload: Any) -> None:
+        self._threadsafe(self._on_pods, kind, payload)
+
+    def _post_nodes(self, kind: str, payload: Any) -> None:
+        self._threadsafe(self._on_nodes, kind, payload)
+
+    def _threadsafe(self, fn: Callable[[str, Any], None], kind: str, payload: Any) -> None:
+        if self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the run is over
+            self._loop.call_soon_threadsafe(fn, kind, payload)
+
+    def _on_pods(self, kind: str, payload: Any) -> None:
+        if self._closed:
+            return
+        if kind == "event":
+            etype, pod = payload
+            self._on_pod(etype, pod)
+        elif kind == "sync":
+            self._on_sync(payload)
+        elif kind == "disconnected":
+            self._on_disconnect(str(payload))
+        elif kind == "reconnected":
+            self._on_reconnect()
+        elif kind in ("error", "forbidden"):
+            self.rep.warn(f"kubernetes pod watch: {payload}")
+
+    def _on_pod(self, etype: str, pod: dict[str, Any]) -> None:
+        att = self._by_pod.get(str((pod.get("metadata") or {}).get("name")))
+        if att is None or not att.live:
+            return
+        obs = observe(pod)
+        if etype == "DELETED" and obs.phase is not Phase.DONE:
+            gone = att.node and self._inventory.visible and att.node not in self._inventory.nodes
+            why = (
+                "Node got removed from the cluster while the pod was on it"
+                if gone
+                else "Pod was deleted outside osmo-tui"
+            )
+            self.rep.backend_error(att, why)
+            return
+        if obs.slow_failure and att.slow_timer is None:
+            att.slow_timer = self._loop.call_later(
+                obs.slow_failure,
+                self.rep.backend_error,
+                att,
+                f"{obs.reason} for more than {obs.slow_failure / 60:g} minutes",
+            )
+        self.rep.observe(att, obs)
+        if att.phase >= Phase.READY and att.live:
+            self._follow_logs(att, obs.node or att.node)
+
+    def _on_sync(self, items: list[dict[str, Any]]) -> None:
+        """A fresh list (start, or after the server forgot our version): reconcile every attempt."""
+        present = {str(p["metadata"]["name"]): p for p in items}
+        newest = max((_int(p["metadata"].get("resourceVersion")) for p in items), default=0)
+        for att in list(self._by_pod.values()):
+            pod = present.get(att.pod)
+            if pod is not None:
+                self._on_pod("MODIFIED", pod)
+            elif att.live and att.created_rv and att.created_rv <= newest:
+                self.rep.backend_error(att, "Pod was deleted while the watch was down")
+
+    def _on_disconnect(self, why: str) -> None:
+        self.rep.warn(f"lost the Kubernetes API watch ({why}); resuming when it is back")
+        if self._lost is None:
+            self._lost = self._loop.call_later(self.api_grace, self._give_up)
+
+    def _on_reconnect(self) -> None:
+        if self._lost is not None:
+            self._lost.cancel()
+            self._lost = None
+        self.rep.warn("the Kubernetes API is reachable again; the pod watch resumed")
+
+    def _give_up(self) -> None:
+        for att in list(self._attempts.values()):
+            if att.live:
+                self.rep.backend_error(
+                    att, f"lost contact with the Kubernetes API server for {self.api_grace:g}s"
+                )
+
+    def _on_nodes(self, kind: str, payload: Any) -> None:
+        if kind == "sync":
+            self._inventory.nodes = {i.name: i for i in map(node_info, payload)}
+        elif kind == "event":
+            etype, node = payload
+            info = node_info(node)
+            if etype == "DELETED":
+                self._inventory.nodes.pop(info.name, None)
+                self._node_gone(info.name)
+            else:
+                self._inventory.nodes[info.name] = info
+
+    def _node_gone(self, node: str) -> None:
+        for att in list(self._attempts.values()):
+            if att.live and att.node == node:
+                self.rep.backend_error(
+                    att, "Node got removed from the cluster while the pod was on it"
+                )
+                att.deleting = True
+                task = asyncio.ensure_future(self.api.delete_pod(att.pod, 0))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    def _follow_logs(self, att: Attempt, node: str) -> None:
+        info = self._inventory.nodes.get(node)
+        if not self._stream_logs or att.pod in att.followers or (info is not None and info.fake):
+            return
+        att.followers.add(att.pod)
+        task, retry = att.task, att.retry
+
+        def post(_kind: str, line: Any) -> None:
+            self._threadsafe(lambda _k, text: self.rep.log(task, retry, text), "log", line)
+
+        LogFollower(self.api.core, self.ctx.namespace, att.pod, post).start()
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _default_pool() -> Any:
+    from simulator.pool.config import load_pool
+
+    return load_pool()
+
+
+def _credentials(plan: Plan, given: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
+    """The credentials the plan's tasks name, checked with OSMO's messages (docker's resolver)."""
+    from simulator.backends.docker.credentials import load_credentials, resolve
+
+    wanted = {
+        t.name: objects.spec_dict(t.spec).get("credentials") or {} for t in plan.tasks.values()
+    }
+    if not any(wanted.values()):
+        return {}
+    store = load_credentials() if given is None else given
+    for task, creds in wanted.items():
+        resolve(task, creds, store)
+    return {c: store[c] for creds in wanted.values() for c in creds}
+
+
+def _masker(store: dict[str, dict[str, str]]) -> Callable[[str], str]:
+    from simulator.backends.docker.credentials import Masker
+
+    return Masker({v for values in store.values() for v in values.values()})
+
+
+def _data_warnings(plan: Plan, pvc: str | None) -> list[str]:
+    out = []
+    for task in plan.tasks.values():
+        spec = objects.spec_dict(task.spec)
+        if any("url" in i for i in spec.get("inputs") or []) or spec.get("outputs"):
+            out.append(
+                f"task {task.name}: url: inputs/outputs are not transferred on a cluster "
+                "(the local object-store stand-in is not reachable); the dirs stay empty"
+            )
+        if spec.get("checkpoint"):
+            out.append(f"task {task.name}: checkpoints are not uploaded on a cluster")
+        if task.inputs and not pvc:
+            out.append(
+                f"task {task.name}: reads outputs of {', '.join(task.inputs)} but no "
+                "--kube-data-pvc was given: its input dirs stay empty"
+            )
+    return out

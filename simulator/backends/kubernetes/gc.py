@@ -1,0 +1,125 @@
+"""`osmo-tui gc --backend kubernetes`: remove what runs left on a cluster, found by label.
+
+Every object a run creates carries `app.kubernetes.io/managed-by=osmo-tui`, `osmo-tui/run=<id>`
+and an owner annotation `<host>:<pid>:<pid start>`. A run is stale when its owner process is gone
+on this host (or the pid was reused: the start time differs); runs owned by another host are kept
+unless `everything` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.backends.kubernetes import names
+
+KINDS = ("pod", "service", "config_map", "secret")
+
+
+def process_start(pid: int) -> str:
+    """The kernel's start time of `pid` (clock ticks since boot), '' when it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rpartition(")")[2].split()[19]  # the name (field 2) may contain spaces
+
+
+def owner_token() -> str:
+    """This process as an owner annotation value."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{process_start(pid)}"
+
+
+def owner_alive(token: str) -> bool:
+    """Whether the owner process still runs (another host's process: assume it does)."""
+    host, _, rest = token.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host and host != socket.gethostname():
+        return True
+    try:
+        now = process_start(int(pid_text))
+    except ValueError:
+        return False
+    return bool(now) and (not start or now == start)
+
+
+@dataclass
+class GcResult:
+    removed: list[str] = field(default_factory=list)
+    """`namespace/run id` of the runs whose objects were deleted."""
+    kept: list[str] = field(default_factory=list)
+    """Runs left alone because their owner still runs (or lives on another host)."""
+    errors: list[str] = field(default_factory=list)
+
+
+def _list(core: Any, kind: str, namespace: str | None, selector: str) -> list[dict[str, Any]]:
+    if namespace is None:
+        resp = getattr(core, f"list_{kind}_for_all_namespaces")(
+            label_selector=selector, _preload_content=False
+        )
+    else:
+        resp = getattr(core, f"list_namespaced_{kind}")(
+            namespace, label_selector=selector, _preload_content=False
+        )
+    items: list[dict[str, Any]] = json.loads(resp.data).get("items") or []
+    return items
+
+
+def gc_kubernetes(
+    *,
+    kubeconfig: str | None = None,
+    kube_context: str | None = None,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    run: str | None = None,
+    everything: bool = False,
+    dry_run: bool = False,
+) -> GcResult:
+    """Delete the objects of stale runs (or of `run`, or of every run with `everything`)."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    from simulator.backends.kubernetes.cluster import connect
+
+    conn = connect(kubeconfig, kube_context, namespace)
+    core = client.CoreV1Api(conn.api)
+    ns = None if all_namespaces else conn.namespace
+    selector = f"{names.MANAGED_BY}={names.MANAGER}" + (f",{names.RUN}={run}" if run else "")
+    runs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    result = GcResult()
+    for kind in KINDS:
+        try:
+            for item in _list(core, kind, ns, selector):
+                meta = item.get("metadata") or {}
+                key = (
+                    str(meta.get("namespace")),
+                    str((meta.get("labels") or {}).get(names.RUN, "")),
+                )
+                runs[key].add(str((meta.get("annotations") or {}).get(names.OWNER, "")))
+        except ApiException as err:
+            result.errors.append(f"cannot list {kind}s: {err.status} {err.reason}")
+    for (run_ns, run_id), owners in sorted(runs.items()):
+        if not (everything or run) and any(owner_alive(o) for o in owners):
+            result.kept.append(f"{run_ns}/{run_id}")
+            continue
+        if not dry_run:
+            for kind in KINDS:
+                try:
+                    getattr(core, f"delete_collection_namespaced_{kind}")(
+                        run_ns,
+                        label_selector=names.run_selector(run_id),
+                        grace_period_seconds=0,
+                        _preload_content=False,
+                    )
+                except ApiException as err:
+                    result.errors.append(
+                        f"cannot delete {kind}s of {run_id}: {err.status} {err.reason}"
+                    )
+        result.removed.append(f"{run_ns}/{run_id}")
+    return result
