@@ -1,0 +1,135 @@
+"""The thin App and `make_app`, the one factory the CLI and the tests use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+
+from osmo_tui.app.drivers import Driver, ReplayDriver
+from osmo_tui.app.keys import load_keymap
+from osmo_tui.app.playback import Playback
+from osmo_tui.app.session import RunOptions, Session
+from simulator.engine.events import Event
+from simulator.engine.plan import Plan
+
+if TYPE_CHECKING:
+    from osmo_tui.app.screens.main import MainScreen
+
+
+class OsmoApp(App[int]):
+    """Holds the session and settings; the MainScreen does the work."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "osmo-tui"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        playback: Playback | None = None,
+        autostart: bool = True,
+        watch: bool = False,
+        replay_events: list[Event] | None = None,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.clock = clock
+        """Wall clock for pacing and the real-time elapsed display; tests inject their own."""
+        self.playback = playback or Playback()
+        self.autostart = autostart
+        self.hot_reload = watch
+        self.replay_events = replay_events
+        self.keymap = keymap or {}
+        self._badges: dict[str, str] | None = None
+
+    def on_mount(self) -> None:
+        from osmo_tui.app.screens.main import MainScreen
+
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.push_screen(MainScreen())
+
+    @property
+    def main_screen(self) -> MainScreen:
+        from osmo_tui.app.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the main screen is not mounted")
+
+    def badges(self) -> dict[str, str]:
+        """Per task: platform arch and GPU count, e.g. `arm64 8g` (computed once per plan)."""
+        if self._badges is None:
+            self._badges = task_badges(self.session)
+        return self._badges
+
+    def invalidate_badges(self) -> None:
+        self._badges = None
+
+    def replay_driver(self) -> Driver:
+        return ReplayDriver(self.replay_events or [], backend="replay")
+
+
+def task_badges(session: Session) -> dict[str, str]:
+    """What is worth a badge: a non-amd64 arch, GPUs, a platform other than the pool default."""
+    plan = session.plan
+    if plan is None:
+        return {}
+    pool = getattr(session.loaded, "pool", None)
+    platforms = getattr(pool, "platforms", {}) or {}
+    default = getattr(pool, "default_platform", None)
+    out: dict[str, str] = {}
+    for task in plan.tasks.values():
+        parts: list[str] = []
+        platform = task.resource.platform
+        config = platforms.get(platform) if platform else None
+        arch = getattr(config, "arch", "")
+        if arch and arch != "amd64":
+            parts.append(arch)
+        if task.resource.gpu:
+            parts.append(f"{task.resource.gpu}g")
+        if platform and platform != default and not parts:
+            parts.append(platform[:10])
+        out[task.name] = " " + " ".join(parts) if parts else ""
+    return out
+
+
+def make_app(
+    options: RunOptions | None = None,
+    *,
+    plan: Plan | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    speed: float = 10.0,
+    paused: bool = False,
+    autostart: bool = True,
+    watch: bool = False,
+    replay_events: list[Event] | None = None,
+    keymap: dict[str, str] | None = None,
+    keys_dir: Path | None = None,
+) -> OsmoApp:
+    """Build the app: load the workflow (errors are shown, not raised) or show `plan`."""
+    options = options or RunOptions(record=False)
+    session = Session(options)
+    if plan is not None:
+        session.use_plan(plan)
+    elif options.path is not None:
+        session.load()
+    if keymap is None:
+        keymap = load_keymap(keys_dir)
+    return OsmoApp(
+        session,
+        clock=clock,
+        playback=Playback(speed=speed, paused=paused),
+        autostart=autostart,
+        watch=watch,
+        replay_events=replay_events,
+        keymap=keymap,
+    )

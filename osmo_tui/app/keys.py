@@ -1,0 +1,120 @@
+"""Every key of the app in one table, and the user's overrides from a config file.
+
+`~/.config/osmo-tui/keys.toml` (or `keys.yaml`) maps action ids to keys, e.g.::
+
+    [keys]
+    quit = "q,ctrl+q"
+    cancel_workflow = "C"
+
+Ids are the first column of `KEYS`; values are Textual key names, comma-separated.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from textual.binding import Binding
+
+from simulator.errors import UsageError
+
+KEYS: tuple[tuple[str, str, str, str], ...] = (
+    # id, default keys, action, description
+    ("quit", "q", "quit", "Quit"),
+    ("help", "question_mark", "help", "Help: every key"),
+    ("rerun", "r", "rerun", "Start / re-run"),
+    ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow"),
+    ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
+    ("pause", "space", "pause", "Pause / resume playback"),
+    ("step", "n", "step", "Step to the next event"),
+    ("faster", "plus,equals_sign", "speed(1)", "Faster: 1x 10x 100x instant"),
+    ("slower", "minus", "speed(-1)", "Slower"),
+    ("scrub_back", "left_square_bracket", "scrub(-1)", "Scrub back one time point"),
+    ("scrub_forward", "right_square_bracket", "scrub(1)", "Scrub forward"),
+    ("scrub_start", "left_curly_bracket", "scrub_to(0)", "Scrub to the start"),
+    ("scrub_live", "right_curly_bracket", "scrub_to(-1)", "Back to the live / final state"),
+    ("search", "slash", "search", "Search task names (log text in the Task tab)"),
+    ("filter", "f", "filter", "Filter by status: all, active, failed, completed, waiting"),
+    ("edit", "e", "edit", "Open $EDITOR at the selected error / task"),
+    ("tab_graph", "1", "tab('graph')", "Graph"),
+    ("tab_tasks", "2", "tab('tasks')", "Task table"),
+    ("tab_timeline", "3", "tab('timeline')", "Timeline"),
+    ("tab_events", "4", "tab('events')", "Raw events"),
+    ("tab_task", "5", "tab('task')", "Selected task: info, log, spec"),
+    ("errors", "E", "focus_errors", "Focus the error list"),
+)
+"""Screen-level keys; the widget keys are listed in `WIDGET_KEYS` (the help shows both)."""
+
+WIDGET_KEYS: tuple[tuple[str, str], ...] = (
+    ("up/down, j/k", "Move the cursor (graph, table, lists)"),
+    ("enter", "Select a task / fold or unfold a group"),
+    ("z", "Fold / unfold every group (graph)"),
+    ("s", "Cycle the table's sort: spec, name, group, status, start, duration"),
+    ("escape", "Close the search box"),
+    ("tab", "Next pane"),
+)
+
+_FOOTER: dict[str, str] = {
+    "quit": "Quit",
+    "help": "Help",
+    "rerun": "Re-run",
+    "cancel_workflow": "Cancel",
+    "pause": "Pause",
+    "step": "Step",
+    "faster": "Speed",
+    "search": "Search",
+    "filter": "Filter",
+}
+"""Short labels for the footer (the help screen shows the long ones)."""
+
+
+def bindings() -> list[Binding]:
+    return [
+        Binding(
+            keys, action, _FOOTER.get(key_id, desc), id=f"osmo.{key_id}", show=key_id in _FOOTER
+        )
+        for key_id, keys, action, desc in KEYS
+    ]
+
+
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "osmo-tui"
+
+
+def load_keymap(directory: Path | None = None) -> dict[str, str]:
+    """Overrides as a Textual keymap (`osmo.<id>` -> keys); raises UsageError on a bad file."""
+    directory = directory or config_path()
+    toml_file, yaml_file = directory / "keys.toml", directory / "keys.yaml"
+    data: object
+    if toml_file.is_file():
+        try:
+            data = tomllib.loads(toml_file.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{toml_file}: {exc}") from exc
+        source = toml_file
+    elif yaml_file.is_file():
+        import yaml
+
+        try:
+            data = yaml.safe_load(yaml_file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{yaml_file}: {exc}") from exc
+        source = yaml_file
+    else:
+        return {}
+    keys = data.get("keys", data) if isinstance(data, dict) else None
+    if not isinstance(keys, dict):
+        raise UsageError(f'{source}: expected a [keys] table of action = "key"')
+    known = {k[0] for k in KEYS}
+    out: dict[str, str] = {}
+    for key_id, value in keys.items():
+        if key_id not in known:
+            raise UsageError(
+                f"{source}: unknown action {key_id!r}; known: {', '.join(sorted(known))}"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise UsageError(f'{source}: {key_id} must be a key name such as "q" or "ctrl+q"')
+        out[f"osmo.{key_id}"] = value
+    return out

@@ -1,0 +1,1 @@
+"""The app's screens: the main run screen and the help overlay."""

@@ -1,0 +1,380 @@
+"""MainScreen: header, errors, the graph/table/timeline/events/task tabs, the run and watch workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+
+from textual import on
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from osmo_tui.app import keys
+from osmo_tui.app.drivers import Driver
+from osmo_tui.app.playback import scrub_index
+from osmo_tui.app.screens.actions import RunActions
+from osmo_tui.app.session import LoadOutcome
+from osmo_tui.app.widgets.error_list import ErrorList
+from osmo_tui.app.widgets.event_list import EventList
+from osmo_tui.app.widgets.graph import GroupGraph
+from osmo_tui.app.widgets.header import RunHeader
+from osmo_tui.app.widgets.task_detail import LogView, TaskDetail
+from osmo_tui.app.widgets.task_table import TaskTable
+from osmo_tui.app.widgets.timeline import Timeline
+from simulator.engine.events import Event, RunFinished
+from simulator.engine.snapshot import RunSnapshot
+
+REFRESH_HZ = 20
+"""Views repaint at most this often however fast events arrive (coalescing)."""
+
+
+class MainScreen(RunActions):
+    """Owns the run worker and the watch worker; widgets only render what it hands them."""
+
+    BINDINGS = keys.bindings()  # type: ignore[assignment]
+
+    class EventsArrived(Message):
+        """Events are waiting in the screen's buffer (one message per batch, however large)."""
+
+    class Reloaded(Message):
+        """The workflow was re-read after a change on disk (or after the editor closed)."""
+
+        def __init__(self, outcome: LoadOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class RunEnded(Message):
+        def __init__(self, snapshot: RunSnapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[Event] = []
+        self.posted = False
+        self._changed: set[str] = set()
+        self._dirty = False
+        self.selected: str | None = None
+        self.scrub: int | None = None
+        self.note = ""
+        self.log_search = ""
+        self.run_count = 0
+        self._run_closed: asyncio.Event | None = None
+        self._wake = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield RunHeader(clock=self.osmo.clock, id="header")
+        yield ErrorList(id="errors")
+        with TabbedContent(id="views"):
+            with TabPane("1 Graph", id="graph"):
+                yield GroupGraph(id="group-graph")
+            with TabPane("2 Tasks", id="tasks"):
+                yield TaskTable(id="task-table")
+            with TabPane("3 Timeline", id="timeline"):
+                yield Timeline(id="time-line")
+            with TabPane("4 Events", id="events"):
+                yield EventList(id="event-list")
+            with TabPane("5 Task", id="task"):
+                yield TaskDetail(id="task-detail")
+        yield Input(placeholder="search task names", id="search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search").display = False
+        self.set_interval(1 / REFRESH_HZ, self._flush)
+        self._show_errors()
+        if self.osmo.session.plan is not None:
+            self._show_plan()
+            if self.osmo.replay_events is not None:
+                self.start_run(self.osmo.replay_driver())
+            elif self.osmo.autostart:
+                self.start_run()
+        else:
+            self._update_header()
+        if self.osmo.hot_reload:
+            self.run_worker(
+                self._watch(), name="watch", group="watch", exclusive=True, exit_on_error=False
+            )
+        self.query_one(GroupGraph).focus()
+
+    # --- showing -----------------------------------------------------------------------------
+
+    def view_snapshot(self) -> RunSnapshot | None:
+        session = self.osmo.session
+        if self.scrub is not None and session.plan is not None:
+            return session.snapshot_at(self.scrub)
+        return session.snapshot
+
+    def _show_plan(self) -> None:
+        """A new plan, a new run or a scrub: hand every view the snapshot to show."""
+        session = self.osmo.session
+        if session.snapshot is None and session.plan is not None:
+            session.snapshot = RunSnapshot.from_plan(session.plan)
+        snap = self.view_snapshot()
+        if snap is None:
+            return
+        self.query_one(GroupGraph).show(snap, self.osmo.badges())
+        self.query_one(TaskTable).show(snap)
+        self.query_one(Timeline).show(snap)
+        events = self.query_one(EventList)
+        events.marker = self.scrub
+        events.show(session.events)
+        if self.selected not in snap.tasks:
+            self.selected = None
+        self._show_task(fresh=True)
+        self._update_header()
+
+    def _show_errors(self) -> None:
+        errors = self.osmo.session.errors
+        widget = self.query_one(ErrorList)
+        widget.show(errors)
+        widget.display = bool(errors)
+        widget.border_title = f"{len(errors)} error(s) — e opens $EDITOR at the highlighted one"
+
+    def _update_header(self) -> None:
+        session = self.osmo.session
+        driver = session.driver
+        finished = driver is None or driver.finished
+        mode = self.playback.label(finished, self.scrub, len(session.events))
+        if driver is not None and driver.realtime:
+            mode = "[finished]" if driver.finished else "[live]"
+        self.query_one(RunHeader).show(
+            self.view_snapshot(),
+            title=str(session.options.path or "workflow"),
+            mode=mode,
+            realtime=bool(driver and driver.realtime),
+            note=self.note,
+        )
+
+    def _show_task(self, *, fresh: bool) -> None:
+        session = self.osmo.session
+        snap = self.view_snapshot()
+        name = self.selected
+        if name is None or snap is None or session.plan is None:
+            return
+        detail = self.query_one(TaskDetail)
+        log_file = session.log_path(name)
+        log_path = str(log_file) if log_file is not None else ""
+        badge, lines = self.osmo.badges().get(name, ""), session.logs.get(name)
+        plan = session.plan.tasks[name]
+        if fresh or detail.task_name != name:
+            detail.show(
+                snap, plan, badge=badge, log_lines=lines, log_path=log_path, needle=self.log_search
+            )
+        else:
+            detail.refresh_info(snap, plan, badge=badge, log_lines=lines, log_path=log_path)
+
+    # --- the event stream --------------------------------------------------------------------
+
+    def deliver(self, events: list[Event]) -> None:
+        """Called by the run worker: buffer (never drop) and post one message per batch."""
+        self.pending.extend(events)
+        if not self.posted:
+            self.posted = True
+            self.post_message(self.EventsArrived())
+
+    def on_main_screen_events_arrived(self, _message: EventsArrived) -> None:
+        self.posted = False
+        batch, self.pending = self.pending, []
+        session = self.osmo.session
+        if not batch or session.snapshot is None:
+            return
+        self._changed |= session.apply(batch)
+        self._dirty = True
+        if any(isinstance(event, RunFinished) for event in batch):
+            self.post_message(self.RunEnded(session.snapshot))
+
+    def _flush(self) -> None:
+        """Repaint what changed since the last tick (at most REFRESH_HZ times a second)."""
+        if not self._dirty:
+            driver = self.osmo.session.driver
+            if driver is not None and driver.realtime and not driver.finished:
+                self._update_header()  # real elapsed time ticks on
+            return
+        self._dirty = False
+        changed, self._changed = self._changed, set()
+        self.refresh_views(changed)
+
+    def refresh_views(self, changed: set[str]) -> None:
+        if self.scrub is not None:
+            return  # a scrubbed view stays put until scrubbing ends
+        self.query_one(GroupGraph).updated()
+        self.query_one(TaskTable).updated(changed)
+        self.query_one(Timeline).updated()
+        self.query_one(EventList).updated()
+        if self.selected is not None:
+            self._show_task(fresh=False)
+        self._update_header()
+
+    def on_main_screen_run_ended(self, message: RunEnded) -> None:
+        status = message.snapshot.status
+        severity = "error" if status.failed else "information"
+        self.notify(f"Run finished: {status}", severity=severity, timeout=4)
+
+    # --- the run worker ----------------------------------------------------------------------
+
+    def start_run(self, driver: Driver | None = None) -> None:
+        """Cancel the current run (its backend closes first) and start a new one."""
+        previous = self._run_closed
+        closed = self._run_closed = asyncio.Event()
+        self.scrub = None
+        self.run_count += 1
+        self.run_worker(
+            self._drive(previous, closed, driver),
+            name=f"run-{self.run_count}",
+            group="run",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _drive(
+        self, previous: asyncio.Event | None, closed: asyncio.Event, driver: Driver | None
+    ) -> None:
+        session = self.osmo.session
+        try:
+            if previous is not None:
+                await previous.wait()  # containers/pods of the old run are gone before this starts
+            self.pending, self.posted = [], False
+            active = session.start(driver)
+            self.playback.anchor(self.osmo.clock(), active.now)
+            self.query_one(RunHeader).started_at = self.osmo.clock()
+            self._show_plan()
+            if active.realtime:
+                await active.run(self.deliver)
+            else:
+                await self._play(active)
+        finally:
+            if session.driver is not None:
+                await session.driver.close()
+            session.finish_recording()
+            closed.set()
+
+    async def _play(self, driver: Driver) -> None:
+        """Step a virtual-time driver, pacing virtual time to wall time by the chosen speed."""
+        clock, pb = self.osmo.clock, self.playback
+        budget = time.perf_counter()
+        while not driver.finished:
+            next_time = driver.next_time
+            if next_time is None:
+                break
+            if not pb.may_step:
+                await self._sleep(0.25)
+                pb.anchor(clock(), driver.now)
+                continue
+            wait = pb.due_in(next_time, clock())
+            if wait > 0:
+                await self._sleep(min(wait, 0.1))
+                continue
+            self.deliver(driver.step())
+            pb.stepped()
+            if not math.isinf(pb.speed) or time.perf_counter() - budget > 0.02:
+                await asyncio.sleep(0)  # let the screen paint between bursts
+                budget = time.perf_counter()
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    def wake(self) -> None:
+        """Playback settings changed: the worker re-reads them now rather than after a sleep."""
+        driver = self.osmo.session.driver
+        if driver is not None:
+            self.playback.anchor(self.osmo.clock(), driver.now)
+        self._wake.set()
+        self._update_header()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure becomes a message to the user."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            render = getattr(error, "render", None)
+            text = render() if callable(render) else f"{type(error).__name__}: {error}"
+            self.notify(text, title=f"{event.worker.group} failed", severity="error", timeout=8)
+
+    # --- hot reload --------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        from simulator.watch import awatch_files
+
+        async for _changed in awatch_files(self.osmo.session.dependencies):
+            self.reload()
+
+    def reload(self) -> LoadOutcome:
+        """Re-read the workflow; valid: new run with a summary; invalid: errors, old graph kept."""
+        session = self.osmo.session
+        had_plan = session.plan is not None
+        outcome = session.load()
+        self._show_errors()
+        if outcome.ok:
+            self.osmo.invalidate_badges()
+            summary = outcome.diff.summary() if outcome.diff is not None else "loaded"
+            self.note = f"reloaded: {summary}" if had_plan else ""
+            if had_plan:
+                self.notify(self.note, title="Workflow changed", timeout=4)
+            self.start_run()
+        else:
+            kept = "; showing the last valid graph" if had_plan else ""
+            self.note = f"{len(outcome.errors)} error(s){kept}"
+            self.notify(self.note, title="Workflow invalid", severity="warning", timeout=4)
+            self._update_header()
+        self.post_message(self.Reloaded(outcome))
+        return outcome
+
+    # --- selection, search, scrubbing --------------------------------------------------------
+
+    @on(GroupGraph.TaskSelected)
+    @on(TaskTable.TaskSelected)
+    def _task_selected(self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected) -> None:
+        self.selected = message.task
+        self._show_task(fresh=True)
+        if message.activated:
+            self.query_one(TabbedContent).active = "task"
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, message: Input.Changed) -> None:
+        text = message.value
+        if self.query_one(TabbedContent).active == "task":
+            self.log_search = text
+            self._show_task(fresh=True)
+            return
+        graph, table = self.query_one(GroupGraph), self.query_one(TaskTable)
+        graph.search = table.search = text
+        graph.relayout()
+        table.rebuild()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self._close_search()
+
+    def _close_search(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.focus_view()
+
+    def focus_view(self) -> None:
+        """Focus the active tab's main widget (so its keys work at once)."""
+        tab = self.query_one(TabbedContent).active
+        views = {"graph": GroupGraph, "tasks": TaskTable, "timeline": Timeline, "events": EventList}
+        target = views.get(tab)
+        if target is not None:
+            self.query_one(target).focus()
+        else:
+            self.query_one(LogView).focus()
+
+    def key_escape(self) -> None:
+        if self.query_one("#search").display:
+            self._close_search()
+
+    def scrub_to(self, index: int | None) -> None:
+        total = len(self.osmo.session.events)
+        self.scrub = None if index is None or index >= total else max(0, index)
+        self._show_plan()
+
+    def scrub_step(self, direction: int) -> None:
+        events = self.osmo.session.events
+        current = len(events) if self.scrub is None else self.scrub
+        self.scrub_to(scrub_index(events, current, direction))

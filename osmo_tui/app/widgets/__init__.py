@@ -1,0 +1,1 @@
+"""Small reusable widgets that render a `RunSnapshot` (graph, table, timeline, log, events...)."""

@@ -1,0 +1,53 @@
+"""RunHeader: workflow name and id, status, backend, elapsed time, speed and counts per status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.markup import escape
+from textual.widgets import Static
+
+from osmo_tui.app import style as st
+from simulator.engine.snapshot import RunSnapshot
+
+ORDER = ("WAITING", "SCHEDULING", "INITIALIZING", "RUNNING", "COMPLETED", "RESCHEDULED")
+
+
+class RunHeader(Static):
+    """Two lines; the second is the per-status counters."""
+
+    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.clock = clock
+        self.started_at: float | None = None
+        """Wall-clock start of a real-time run (virtual runs show virtual time)."""
+
+    def show(
+        self,
+        snap: RunSnapshot | None,
+        *,
+        title: str,
+        mode: str,
+        realtime: bool,
+        note: str = "",
+    ) -> None:
+        if snap is None:
+            self.update(f"[b]{escape(title)}[/b]  [red]no valid version yet[/]\n{escape(note)}")
+            return
+        if realtime and self.started_at is not None:
+            elapsed = f"{st.duration(self.clock() - self.started_at) or '0s'} real"
+        else:
+            elapsed = f"{st.duration(snap.time) or '0s'} virtual"
+        first = (
+            f"[b]{escape(snap.workflow)}[/b] [grey62]{escape(snap.workflow_id)}[/]  "
+            f"{st.markup(snap.status)}  [grey62]backend[/] {escape(snap.backend or '?')}  "
+            f"[grey62]t[/] {elapsed}  {escape(mode)}"
+        )
+        counts = {str(k): n for k, n in snap.counts().items()}
+        keys = [k for k in ORDER if counts.get(k)]
+        keys += sorted(k for k in counts if k.startswith("FAILED"))
+        second = "  ".join(
+            f"[{st.colour(k)}]{st.symbol(k)} {k.lower()} {counts[k]}[/]" for k in keys
+        )
+        tail = f"  [grey62]{escape(note)}[/]" if note else ""
+        self.update(f"{first}\n{second}{tail}")

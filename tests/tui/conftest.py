@@ -1,0 +1,45 @@
+"""Fixtures for the app tests: a settled app (its run finished and painted), scenario files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from osmo_tui.app.app import OsmoApp
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def settle(pilot: Pilot[object], *, timeout: float = 10.0) -> None:
+    """Wait until the run worker is done and the views have repainted."""
+    app = pilot.app
+    assert isinstance(app, OsmoApp)
+    waited = 0.0
+    while waited < timeout:
+        await pilot.pause(0.05)
+        waited += 0.05
+        driver = app.session.driver
+        screen = app.main_screen
+        if driver is not None and driver.finished and not screen.pending and not screen.posted:
+            break
+    await pilot.pause(0.15)  # one refresh tick after the last batch
+    app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a scenario YAML and return its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "scenario.yaml"
+        path.write_text(text)
+        return path
+
+    return write

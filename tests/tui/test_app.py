@@ -1,0 +1,183 @@
+"""Pilot tests: drive the app's keys over real simulator runs and assert on state and messages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+
+from osmo_tui.app.app import make_app
+from osmo_tui.app.screens.actions import editor_command
+from osmo_tui.app.screens.help import HelpScreen
+from osmo_tui.app.screens.main import MainScreen
+from osmo_tui.app.session import RunOptions
+from osmo_tui.app.widgets.graph import GroupGraph
+from osmo_tui.app.widgets.task_table import TaskTable
+from simulator.engine.events import CancelRequested, TaskLog
+from simulator.engine.status import TaskStatus, WorkflowStatus
+from tests.tui.conftest import settle
+from tests.tui.plans import big_plan, completed_events, small_plan
+from tests.tui.screen_text import screen_text
+
+INSTANT = math.inf
+SIZE = (100, 30)
+pytestmark = pytest.mark.anyio
+Scenario = Callable[[str], Path]
+
+
+async def test_small_workflow_runs_to_completion_and_every_event_is_folded() -> None:
+    seen: list[Message] = []
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        snap = app.session.snapshot
+        assert snap is not None and snap.status is WorkflowStatus.COMPLETED
+        assert {t.status for t in snap.tasks.values()} == {TaskStatus.COMPLETED}
+        # batching: fewer messages than events, and no event lost on the way
+        batches = [m for m in seen if isinstance(m, MainScreen.EventsArrived)]
+        assert 0 < len(batches) < len(app.session.events)
+        assert snap.events == len(app.session.events)
+        assert "COMPLETED" in screen_text(app).splitlines()[0]
+        assert any(isinstance(m, MainScreen.RunEnded) for m in seen)
+
+
+async def test_pause_and_step_advance_one_time_point_per_key() -> None:
+    app = make_app(plan=small_plan(), speed=1.0, paused=True, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert app.session.events == []
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        first = len(app.session.events)
+        assert first > 0 and {e.time for e in app.session.events} == {0.0}
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        times = sorted({e.time for e in app.session.events})
+        assert len(app.session.events) > first and len(times) == 2
+        assert "paused" in screen_text(app).splitlines()[0]
+        await pilot.press("space", "plus", "plus", "plus")  # resume at instant speed
+        await settle(pilot)
+        assert app.session.snapshot is not None and app.session.snapshot.finished
+
+
+async def test_cancel_workflow_then_rerun(scenario: Scenario) -> None:
+    path = scenario("default: {duration: 100}\n")
+    options = RunOptions(scenario=path, record=False)
+    app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c")
+        await pilot.press("plus", "plus", "plus")  # 1x -> instant
+        await settle(pilot)
+        snap = app.session.snapshot
+        assert snap is not None and snap.status is WorkflowStatus.FAILED_CANCELED
+        assert any(isinstance(e, CancelRequested) for e in app.session.events)
+        first_run = app.main_screen.run_count
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.main_screen.run_count == first_run + 1
+        snap = app.session.snapshot
+        assert snap is not None and snap.status is WorkflowStatus.COMPLETED
+
+
+async def test_cancel_selected_task_fails_it_and_its_downstream(scenario: Scenario) -> None:
+    path = scenario("default: {duration: 50}\n")
+    options = RunOptions(scenario=path, record=False)
+    app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("down")  # cursor: prep header -> download
+        assert app.main_screen.selected == "download"
+        await pilot.press("x", "plus", "plus", "plus")
+        await settle(pilot)
+        snap = app.session.snapshot
+        assert snap is not None
+        assert snap.tasks["download"].status is TaskStatus.FAILED_CANCELED
+        assert snap.tasks["publish"].status is TaskStatus.FAILED_UPSTREAM
+        assert snap.status.failed
+
+
+async def test_scrub_back_rebuilds_the_snapshot_from_a_prefix_of_events() -> None:
+    plan = small_plan()
+    app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        total = len(app.session.events)
+        await pilot.press("left_square_bracket")
+        screen = app.main_screen
+        assert screen.scrub is not None and screen.scrub < total
+        await pilot.press("left_curly_bracket")
+        assert screen.scrub == 0
+        snap = screen.view_snapshot()
+        assert snap is not None and snap.status is WorkflowStatus.PENDING
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        partial = screen.view_snapshot()
+        assert partial is not None and 0 < partial.events < total
+        assert "scrub" in screen_text(app).splitlines()[0]
+        await pilot.press("right_curly_bracket")
+        assert screen.scrub is None
+        assert screen.view_snapshot() is app.session.snapshot
+
+
+async def test_filter_and_search_limit_graph_and_table() -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        assert app.session.plan is not None
+        assert graph.collapsed == set(app.session.plan.groups)  # 400 tasks: folded overview
+        await pilot.press("slash", *"t007-0", "enter")
+        assert graph.search == "t007-0"
+        await pilot.press("z")  # unfold everything: only the matching tasks remain
+        tasks = [row.task for _y, row in graph._targets if row.kind == "task"]
+        assert tasks and all(t.startswith("t007-0") for t in tasks)
+        table = app.main_screen.query_one(TaskTable)
+        assert table.row_count == 10
+        await pilot.press("f", "f", "f")  # all -> active -> failed -> completed
+        assert graph.status_filter == "completed" and table.row_count == 10
+        await pilot.press("f")  # waiting: nothing waits in a finished run
+        assert table.row_count == 0
+
+
+async def test_task_detail_shows_logs_and_resources() -> None:
+    plan = small_plan()
+    app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # the table, focused
+        await pilot.press("down", "down", "enter")
+        assert app.main_screen.selected == "train-model"
+        text = screen_text(app)
+        assert "train-model: starting" in text and "train-model: halfway" in text
+        assert "gpu 8" in text
+        logs = [e for e in app.session.events if isinstance(e, TaskLog)]
+        assert len(logs) == 2 * len(plan.tasks)
+        await pilot.press("slash", *"half", "enter")  # search inside the log
+        assert "train-model: halfway" in screen_text(app)
+        assert "train-model: starting" not in screen_text(app)
+
+
+async def test_help_lists_every_key_and_keys_are_configurable(tmp_path: Path) -> None:
+    (tmp_path / "keys.toml").write_text('[keys]\nquit = "Q"\nrerun = "R"\n')
+    app = make_app(plan=small_plan(), speed=INSTANT, keys_dir=tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Cancel the selected task" in text and "Scrub back" in text
+        assert "Q " in text
+        await pilot.press("escape")
+        await pilot.press("q")  # rebound: q no longer quits
+        assert app.is_running
+        await pilot.press("Q")
+    assert not app.is_running
+
+
+def test_editor_command_opens_the_error_line() -> None:
+    assert editor_command("wf.yaml", 12, "vim") == ["vim", "+12", "wf.yaml"]
+    assert editor_command("wf.yaml", None, "nano -w") == ["nano", "-w", "wf.yaml"]
+    assert editor_command("wf.yaml", 3, "code --wait") == ["code", "--wait", "-g", "wf.yaml:3"]

@@ -1,0 +1,132 @@
+"""Hot reload through the real watcher: edits to the workflow or a localpath file start a new run."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.pilot import Pilot
+
+from osmo_tui.app.app import OsmoApp, make_app
+from osmo_tui.app.screens.main import MainScreen
+from osmo_tui.app.session import RunOptions
+from osmo_tui.app.widgets.error_list import ErrorList
+from osmo_tui.app.widgets.graph import GroupGraph
+from simulator.engine.status import WorkflowStatus
+from tests.tui.conftest import settle
+from tests.tui.screen_text import screen_text
+
+pytestmark = pytest.mark.anyio
+
+WORKFLOW = """\
+workflow:
+  name: reload-me
+  groups:
+  - name: work
+    tasks:
+    - name: step
+      image: alpine:3.20
+      command: [sh, /tmp/run.sh]
+      files:
+      - path: /tmp/run.sh
+        localpath: run.sh
+{extra}
+"""
+EXTRA_TASK = """\
+  - name: check
+    tasks:
+    - name: verify
+      image: alpine:3.20
+      command: [sh, -c, "sleep 2"]
+      inputs:
+      - task: step
+"""
+
+
+def _write(tmp: Path, extra: str = "", script: str = "sleep 3\necho v1\n") -> Path:
+    (tmp / "run.sh").write_text(script)
+    path = tmp / "workflow.yaml"
+    path.write_text(WORKFLOW.format(extra=extra))
+    return path
+
+
+async def _next_reload(
+    pilot: Pilot[object], seen: list[Message], timeout: float = 8.0
+) -> MainScreen.Reloaded:
+    before = len([m for m in seen if isinstance(m, MainScreen.Reloaded)])
+    waited = 0.0
+    while waited < timeout:
+        await pilot.pause(0.05)
+        waited += 0.05
+        reloads = [m for m in seen if isinstance(m, MainScreen.Reloaded)]
+        if len(reloads) > before:
+            return reloads[-1]
+    raise AssertionError("no reload within the timeout")
+
+
+def _step_script(app: OsmoApp) -> str:
+    assert app.session.plan is not None
+    spec = app.session.plan.tasks["step"].spec
+    return "".join(f.contents or "" for f in spec.files)
+
+
+async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    seen: list[Message] = []
+    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        assert "echo v1" in _step_script(app)
+        await asyncio.sleep(0.2)  # the watcher is armed
+        (tmp_path / "run.sh").write_text("sleep 4\necho v2\n")
+        reload = await _next_reload(pilot, seen)
+        assert reload.outcome.ok and reload.outcome.diff is not None
+        assert reload.outcome.diff.changed == ("step",)
+        await settle(pilot)
+        assert "echo v2" in _step_script(app)
+        assert app.main_screen.run_count == 2
+        snap = app.session.snapshot
+        assert snap is not None and snap.status is WorkflowStatus.COMPLETED
+        assert snap.time == 4.0  # the new script's sleep, not the old one's
+        assert "1 task changed (step)" in screen_text(app)
+
+        path.write_text(WORKFLOW.format(extra=EXTRA_TASK))
+        reload = await _next_reload(pilot, seen)
+        assert reload.outcome.diff is not None and reload.outcome.diff.added == ("verify",)
+        await settle(pilot)
+        assert app.main_screen.run_count == 3
+        assert app.session.snapshot is not None and "verify" in app.session.snapshot.tasks
+
+
+async def test_saving_an_invalid_version_shows_errors_and_keeps_the_last_graph(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path)
+    seen: list[Message] = []
+    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        good_plan = app.session.plan
+        await asyncio.sleep(0.2)
+        path.write_text(WORKFLOW.format(extra="") + "    timeout: 5\n")
+        reload = await _next_reload(pilot, seen)
+        assert not reload.outcome.ok
+        await pilot.pause(0.2)
+        errors = app.main_screen.query_one(ErrorList)
+        assert errors.display and errors.current is not None
+        assert errors.current.location is not None and errors.current.location.line == 13
+        assert "Extra inputs are not permitted" in errors.current.message
+        assert app.session.plan is good_plan  # the last good graph stays
+        assert app.main_screen.query_one(GroupGraph).snapshot is not None
+        text = screen_text(app)
+        assert "workflow.yaml:13" in text and "step" in text
+        assert app.main_screen.run_count == 1  # no run of the broken version
+
+        path.write_text(WORKFLOW.format(extra=""))  # fixed again: errors go, a run starts
+        reload = await _next_reload(pilot, seen)
+        assert reload.outcome.ok
+        await settle(pilot)
+        assert not errors.display and app.main_screen.run_count == 2

@@ -1,0 +1,83 @@
+"""SVG snapshots of the main screens (fixed size, finished deterministic runs, no toasts).
+
+Update with `pytest tests/tui --snapshot-update` after looking at the new SVGs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from osmo_tui.app.app import make_app
+from osmo_tui.app.session import RunOptions
+from tests.tui.conftest import settle
+from tests.tui.plans import big_plan, small_plan
+
+SIZE = (100, 30)
+INSTANT = math.inf
+Compare = Callable[..., bool]
+Scenario = Callable[[str], Path]
+
+
+def _then(*keys: str) -> Callable[[Pilot[object]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await pilot.pause(0.2)
+
+    return run_before
+
+
+def test_small_workflow_completed(snap_compare: Compare) -> None:
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then())
+
+
+def test_failed_run_propagates_upstream_failure(snap_compare: Compare, scenario: Scenario) -> None:
+    path = scenario("tasks:\n  train-model: {exit_code: 1, duration: 30}\n")
+    app = make_app(
+        RunOptions(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
+    )
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then("2"))
+
+
+def test_lead_finished_ends_its_group(snap_compare: Compare, scenario: Scenario) -> None:
+    path = scenario("tasks:\n  download: {duration: 5}\n  clean: {duration: 100}\n")
+    app = make_app(
+        RunOptions(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
+    )
+    # cursor onto `clean` (prep header -> download -> clean), enter opens its detail
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then("down", "down", "enter"))
+
+
+def test_invalid_spec_lists_errors(
+    snap_compare: Compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative paths keep the snapshot free of temp dir names
+    Path("workflow.yaml").write_text(
+        "workflow:\n  name: broken\n  tasks:\n  - name: a\n    image: alpine\n"
+        "    command: [sh]\n    timeout: 5\n"
+    )
+    app = make_app(RunOptions(path=Path("workflow.yaml"), record=False), keymap={})
+    assert app.session.errors
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_four_hundred_tasks_overview(snap_compare: Compare) -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then())
+
+
+@pytest.mark.parametrize("tab", ["3", "4"])
+def test_timeline_and_events(snap_compare: Compare, tab: str) -> None:
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=SIZE, run_before=_then(tab))
