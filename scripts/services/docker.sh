@@ -2,13 +2,18 @@
 # The Docker engine the `--backend docker` tests run against, from nothing, idempotently:
 # Debian's docker.io, qemu binfmt for arm64 (usable inside containers), dockerd in the background,
 # and the local stand-in images (scripts/images/build.sh). Runs as root with no stdin.
+# Fails loudly (message + the tail of dockerd's log, exit 1) when the engine cannot be started.
 # Env: OSMO_TUI_DOCKERD_LOG (default /var/log/osmo-tui-dockerd.log), OSMO_TUI_SKIP_APT=1 to
-# skip package installation (e.g. a developer machine with Docker already set up).
+# skip package installation (e.g. a developer machine with Docker already set up),
+# OSMO_TUI_DOCKER_SOCK / OSMO_TUI_DOCKER_PIDFILE (defaults /var/run/docker.{sock,pid}; the tests
+# point them elsewhere to check the failure path without touching the real engine).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 LOG="${OSMO_TUI_DOCKERD_LOG:-/var/log/osmo-tui-dockerd.log}"
-SOCK=/var/run/docker.sock
+SOCK="${OSMO_TUI_DOCKER_SOCK:-/var/run/docker.sock}"
+PIDFILE="${OSMO_TUI_DOCKER_PIDFILE:-/var/run/docker.pid}"
+[ -n "${OSMO_TUI_DOCKER_SOCK:-}" ] && export DOCKER_HOST="unix://$SOCK"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "[docker.sh] $*"; }
@@ -35,7 +40,7 @@ install_packages() {
   if [ "${#need[@]}" -gt 0 ] || [ "$arch_added" = 1 ] ||
     ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
     log "apt-get install ${need[*]:-(index update only)}"
-    as_root apt-get update -q >/dev/null
+    as_root apt-get update -q >/dev/null || die "apt-get update failed"
     if [ "${#need[@]}" -gt 0 ]; then
       as_root apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
         die "apt-get install ${need[*]} failed"
@@ -58,7 +63,12 @@ setup_binfmt() {
   fi
   [ -e "$entry" ] || die "$entry is missing after update-binfmts (qemu-user-static installed?)"
   grep -q '^enabled' "$entry" || echo 1 | as_root tee "$entry" >/dev/null
-  grep -q '^flags:.*F' "$entry" || die "$entry lacks the F flag; emulation would fail in containers"
+  if ! grep -q '^flags:.*F' "$entry"; then
+    # Registered by someone else without F: re-register from Debian's definition (fix_binary yes).
+    echo -1 | as_root tee "$entry" >/dev/null
+    as_root update-binfmts --enable "$(basename "$entry")" >/dev/null 2>&1 || true
+    grep -qs '^flags:.*F' "$entry" || die "$entry lacks the F flag; emulation would fail in containers"
+  fi
   log "binfmt: $(basename "$entry") $(grep '^flags' "$entry")"
 }
 
@@ -80,14 +90,22 @@ start_dockerd() {
     return 0
   }
   command -v dockerd >/dev/null || die "dockerd not found (install docker.io)"
+  local attempt pid old
+  # A dockerd that is alive but not answering (still starting, or DOCKER_HOST points elsewhere)
+  # is waited for, never replaced: removing its socket would break it for everyone.
+  old=$(cat "$PIDFILE" 2>/dev/null || true)
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+    log "dockerd (pid $old) runs but does not answer yet; waiting"
+    wait_engine 60 "$old" && return 0
+    die "dockerd (pid $old) runs but does not answer on ${DOCKER_HOST:-unix://$SOCK}"
+  fi
   # Each attempt relaxes one thing this host may not support: overlayfs (nested sandboxes),
   # then iptables (no netfilter); user-defined networks keep their embedded DNS either way.
-  local attempt pid
   for attempt in "" "--storage-driver=vfs" "--storage-driver=vfs --iptables=false --ip-masq=false"; do
-    as_root rm -f "$SOCK" /var/run/docker.pid
+    as_root rm -f "$SOCK" "$PIDFILE"
     log "starting dockerd ${attempt:-(defaults)}; log: $LOG"
     # shellcheck disable=SC2086  # attempt is a list of flags
-    setsid nohup dockerd $attempt >>"$LOG" 2>&1 </dev/null &
+    setsid nohup dockerd -H "unix://$SOCK" --pidfile "$PIDFILE" $attempt >>"$LOG" 2>&1 </dev/null &
     pid=$!
     if wait_engine 60 "$pid"; then
       log "dockerd is up (pid $pid)"
@@ -96,7 +114,7 @@ start_dockerd() {
     kill "$pid" 2>/dev/null || true
     sleep 1
   done
-  die "dockerd did not start"
+  die "dockerd did not start (tried overlay2, vfs, vfs without iptables)"
 }
 
 check_network_dns() {

@@ -108,7 +108,9 @@ workflow:
     assert (cwd / "keep.txt").read_text() == "still here"
 
 
-def test_failed_pull_is_failed_image_pull(run_workflow: Any, tmp_path: Path, monkeypatch: Any) -> None:
+def test_failed_pull_is_failed_image_pull(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     (cwd / "keep.txt").write_text("still here")
