@@ -1,0 +1,146 @@
+"""TUI: first paint of a 400-task workflow, time to handle one engine event, save-to-new-run.
+
+Absolute targets come from the issue (1.5 s, well under 16 ms, 0.5 s); each row's `target` is that
+bound divided by the same-run baseline, so `ratio <= target` means the absolute target was met.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TASKS = 400
+PER_GROUP = 10
+WIDTH = 5
+SIZE = (120, 40)
+
+
+def workflow_yaml(tasks: int = TASKS, per_group: int = PER_GROUP, width: int = WIDTH) -> str:
+    """A generated workflow: groups of `per_group` tasks, `width` groups per layer, fanning in."""
+    lines = ["workflow:", f"  name: bench-{tasks}", "  groups:"]
+    for g in range(tasks // per_group):
+        layer, slot = divmod(g, width)
+        lines += [f"  - name: g{g:03d}", "    tasks:"]
+        for i in range(per_group):
+            lines += [
+                f"    - name: t{g:03d}-{i:02d}",
+                *(["      lead: true"] if i == 0 else []),
+                "      image: alpine:3.20",
+                f'      command: [sh, -c, "sleep {5 + i}"]',
+            ]
+            if layer:
+                lines += ["      inputs:", f"      - task: t{(layer - 1) * width + slot:03d}-00"]
+    return "\n".join(lines) + "\n"
+
+
+async def _first_paint(path: Path) -> float:
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions
+
+    started = time.perf_counter()
+    app = make_app(RunOptions(path=path, record=False), autostart=False, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        elapsed = time.perf_counter() - started
+        assert app.session.plan is not None and len(app.session.plan.tasks) == TASKS
+    return elapsed
+
+
+async def _empty_paint() -> float:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Empty(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("hello")
+
+    started = time.perf_counter()
+    async with Empty().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        return time.perf_counter() - started
+
+
+async def _event_costs(path: Path) -> tuple[float, float]:
+    """Median seconds to fold + repaint for one event with 400 tasks shown, and fold alone."""
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions
+    from simulator.backends.sim import SimRun
+    from simulator.engine.snapshot import RunSnapshot, fold
+
+    app = make_app(RunOptions(path=path, record=False), speed=math.inf, paused=True, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        session, screen = app.session, app.main_screen
+        assert session.plan is not None
+        events = SimRun(session.plan).run_to_end()
+        ui: list[float] = []
+        for event in events:
+            started = time.perf_counter()
+            changed = session.apply([event])
+            screen.refresh_views(changed)
+            app.screen._compositor.render_update(full=True)
+            ui.append(time.perf_counter() - started)
+        bare: list[float] = []
+        snap = RunSnapshot.from_plan(session.plan)
+        for event in events:
+            started = time.perf_counter()
+            fold(snap, event)
+            bare.append(time.perf_counter() - started)
+    return statistics.median(ui), statistics.median(bare)
+
+
+async def _save_to_run(path: Path) -> tuple[float, float]:
+    """Seconds from writing the file to the new run's first events on screen; and load alone."""
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions, Session
+
+    load_started = time.perf_counter()
+    Session(RunOptions(path=path, record=False)).load()
+    load_only = time.perf_counter() - load_started
+    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(1.0)  # first run done, watcher armed
+        screen = app.main_screen
+        runs = screen.run_count
+        text = path.read_text().replace("sleep 5", "sleep 6", 1)
+        started = time.perf_counter()
+        path.write_text(text)
+        while screen.run_count == runs or not app.session.events:
+            await asyncio.sleep(0.005)
+            if time.perf_counter() - started > 10:
+                raise RuntimeError("no reload within 10 s")
+        elapsed = time.perf_counter() - started
+    return elapsed, load_only
+
+
+def run() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.yaml"
+        path.write_text(workflow_yaml())
+        empty = asyncio.run(_empty_paint())
+        paint = asyncio.run(_first_paint(path))
+        ui, bare = asyncio.run(_event_costs(path))
+        save, load = asyncio.run(_save_to_run(path))
+    return [
+        _row("tui first paint, 400 tasks (baseline: empty app)", paint, empty, 1.5, "s"),
+        _row(
+            "tui one event, 400 tasks shown (baseline: fold only)", ui * 1e3, bare * 1e3, 16.0, "ms"
+        ),
+        _row("tui save to new run, 400 tasks (baseline: load only)", save, load, 0.5, "s"),
+    ]
+
+
+def _row(name: str, value: float, baseline: float, bound: float, unit: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": value,
+        "baseline": baseline,
+        "ratio": value / baseline if baseline else None,
+        "target": bound / baseline if baseline else None,
+        "unit": unit,
+    }

@@ -1,0 +1,97 @@
+"""`osmo-tui runs`: list recorded runs; `osmo-tui runs replay ID` plays one back in the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from simulator.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "runs",
+        help="list recorded runs, or replay one in the app",
+        description="Without a subcommand: list the runs in the run store "
+        "($OSMO_TUI_RUNS_DIR, else ./.osmo-tui/runs).",
+    )
+    sub = parser.add_subparsers(dest="runs_command", metavar="SUBCOMMAND")
+    replay = sub.add_parser("replay", help="play a recorded run back in the app")
+    replay.add_argument("run_id", metavar="ID", help="run id, a unique part of it, or `latest`")
+    replay.add_argument("--speed", default="instant", help="1x, 10x, 100x or instant")
+    replay.add_argument("--paused", action="store_true", help="open paused (step with n)")
+    sub.add_parser("list", help="list recorded runs (the default)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "runs_command", None) == "replay":
+        return replay(args)
+    return list_runs()
+
+
+def list_runs() -> int:
+    from simulator.runs import RunStore
+
+    store = RunStore()
+    runs = store.list()
+    if not runs:
+        print(f"no runs in {store.root}", file=sys.stderr)
+        return 0
+    rows = [("ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED")]
+    for info in runs:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
+        rows.append((info.id, info.workflow, info.backend, info.status, started))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Rebuild the plan from the run's recorded spec and play its events (scrub with [ and ])."""
+    import tempfile
+    from pathlib import Path
+
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions
+    from osmo_tui.cli.cmd_run import _speed
+    from simulator.engine.from_spec import plan_from_spec
+    from simulator.errors import SpecErrors
+    from simulator.runs import RunStore
+    from simulator.spec.loader import load_workflow
+
+    recorded = RunStore().load(args.run_id)
+    if not recorded.spec.strip():
+        raise UsageError(f"run {recorded.info.id} has no recorded spec to rebuild its graph")
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_file = Path(tmp) / "spec.yaml"
+        spec_file.write_text(_as_workflow(recorded.spec))
+        try:
+            loaded = load_workflow(spec_file)
+        except SpecErrors as exc:
+            raise UsageError(
+                f"run {recorded.info.id}: its recorded spec no longer loads: "
+                f"{exc.errors[0].message}"
+            ) from exc
+    plan = plan_from_spec(loaded, workflow_id=recorded.info.workflow_id or None)
+    app = make_app(
+        RunOptions(record=False),
+        plan=plan,
+        replay_events=recorded.events,
+        speed=_speed(args.speed),
+        paused=args.paused,
+    )
+    app.run()
+    return 0
+
+
+def _as_workflow(spec: str) -> str:
+    """The store keeps the rendered `workflow:` section; make sure it loads as a workflow file."""
+    return spec if spec.lstrip().startswith("workflow:") else "workflow:\n" + _indent(spec)
+
+
+def _indent(text: str) -> str:
+    return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(True))
