@@ -1,0 +1,261 @@
+"""Scenario files for the simulator: what each task does, validated with pydantic, errors with
+file:line; and how a task's attempt is resolved (scenario, then its script, then defaults)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from simulator.engine.plan import Plan
+from simulator.engine.status import TaskStatus
+from simulator.errors import UsageError
+
+BACKEND_FAILURES = frozenset(
+    {
+        TaskStatus.FAILED,
+        TaskStatus.FAILED_PREEMPTED,
+        TaskStatus.FAILED_EVICTED,
+        TaskStatus.FAILED_IMAGE_PULL,
+        TaskStatus.FAILED_START_ERROR,
+        TaskStatus.FAILED_START_TIMEOUT,
+        TaskStatus.FAILED_BACKEND_ERROR,
+        TaskStatus.FAILED_SERVER_ERROR,
+    }
+)
+"""Statuses a scenario may make the backend report instead of an exit."""
+
+PRE_RUN_FAILURES = frozenset(
+    {TaskStatus.FAILED_IMAGE_PULL, TaskStatus.FAILED_START_ERROR, TaskStatus.FAILED_START_TIMEOUT}
+)
+"""These happen while the pod initializes, before the command can run."""
+
+
+class Attempt(BaseModel):
+    """What one attempt of a task does; unset fields fall back to the task, then to the script."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration: float | None = Field(default=None, ge=0)
+    """Virtual seconds the command runs (`.inf`: until killed)."""
+    exit_code: int | None = Field(default=None, ge=0, le=4000)
+    queue: float | None = Field(default=None, ge=0)
+    """Seconds in SCHEDULING before the pod is placed (on top of waiting for capacity)."""
+    init: float | None = Field(default=None, ge=0)
+    """Seconds INITIALIZING (image pull, input download) before the task is ready."""
+    status: TaskStatus | None = None
+    """A backend-reported failure (e.g. FAILED_PREEMPTED) instead of an exit."""
+    message: str | None = None
+    """The backend's message for `status`."""
+    logs: list[str] | None = None
+    """Lines the command prints, spread over its duration."""
+
+    @field_validator("status")
+    @classmethod
+    def _backend_failure(cls, value: TaskStatus | None) -> TaskStatus | None:
+        if value is not None and value not in BACKEND_FAILURES:
+            allowed = ", ".join(sorted(BACKEND_FAILURES))
+            raise ValueError(f"status must be one a backend reports: {allowed}")
+        return value
+
+
+class TaskScenario(Attempt):
+    attempts: list[Attempt] = Field(default_factory=list)
+    """Per retry, in order; the last one repeats."""
+
+
+class Defaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duration: float = Field(default=1.0, ge=0)
+    """Virtual seconds for a task whose script has no literal `sleep`."""
+    exit_code: int = Field(default=0, ge=0, le=4000)
+    queue: float = Field(default=0.0, ge=0)
+    init: float = Field(default=0.0, ge=0)
+
+
+class CancelAt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: float = Field(ge=0)
+    cancel: str
+    """`workflow`, a group name or a task name."""
+    message: str = ""
+    force: bool = False
+
+
+class Scenario(BaseModel):
+    """A scripted run: `osmo-tui simulate FILE --scenario S`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = None
+    jitter: float = Field(default=0.0, ge=0, lt=1)
+    """Randomise every duration by up to this fraction (seeded, so still deterministic)."""
+    pool: dict[str, Any] = Field(default_factory=dict)
+    """Pool-config keys overriding `--pool-config` (e.g. max_retry_per_task)."""
+    default: Defaults = Field(default_factory=Defaults)
+    tasks: dict[str, TaskScenario] = Field(default_factory=dict)
+    events: list[CancelAt] = Field(default_factory=list)
+
+    def check_names(self, plan: Plan, path: str = "scenario") -> None:
+        """Every task and cancel target must exist in the workflow (exit 2 otherwise)."""
+        for name in self.tasks:
+            if name not in plan.tasks:
+                raise UsageError(f"{path}: tasks.{name}: no task named {name!r} in the workflow")
+        for i, event in enumerate(self.events):
+            target = event.cancel
+            if target != "workflow" and target not in plan.groups and target not in plan.tasks:
+                raise UsageError(
+                    f"{path}: events.{i}.cancel: {target!r} is not `workflow`, a group or a task"
+                )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; errors are one line with file:line (UsageError, exit 2)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"cannot read scenario {path}: {exc.strerror}") from exc
+    return parse_scenario(text, str(path))
+
+
+def parse_scenario(text: str, name: str = "scenario") -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise UsageError(f"{where}: invalid YAML: {problem}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{name}:1: a scenario is a mapping (seed, pool, default, tasks, events)")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(text, loc)
+        where = f"{name}:{line}" if line else name
+        dotted = ".".join(str(p) for p in loc)
+        raise UsageError(f"{where}: {dotted}: {err['msg']}") from exc
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at `loc` (as deep as the path can be followed)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == str(part)]
+            if not match:
+                break
+            line = match[0][0].start_mark.line + 1
+            node = match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+@dataclass(frozen=True, slots=True)
+class InferredTask:
+    """What a task's rendered script says literally (None: the script does not say)."""
+
+    duration: float | None
+    exit_code: int | None
+    logs: tuple[str, ...]
+    duration_source: str
+    exit_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptPlan:
+    """Everything the simulator needs for one attempt, resolved."""
+
+    duration: float
+    exit_code: int
+    queue: float
+    init: float
+    status: TaskStatus | None
+    message: str
+    logs: tuple[str, ...]
+
+
+def resolve_attempt(
+    scenario: Scenario, task: str, retry: int, inferred: InferredTask
+) -> AttemptPlan:
+    """Attempt fields, then the task's, then what its script says, then the scenario default."""
+    ts = scenario.tasks.get(task)
+    layers: list[Attempt] = []
+    if ts is not None:
+        if ts.attempts:
+            layers.append(ts.attempts[min(retry, len(ts.attempts) - 1)])
+        layers.append(ts)
+
+    def pick(field: str, fallback: Any) -> Any:
+        for layer in layers:
+            value = getattr(layer, field)
+            if value is not None:
+                return value
+        return fallback
+
+    default = scenario.default
+    duration = inferred.duration if inferred.duration is not None else default.duration
+    exit_code = inferred.exit_code if inferred.exit_code is not None else default.exit_code
+    return AttemptPlan(
+        duration=float(pick("duration", duration)),
+        exit_code=int(pick("exit_code", exit_code)),
+        queue=float(pick("queue", default.queue)),
+        init=float(pick("init", default.init)),
+        status=pick("status", None),
+        message=pick("message", "") or "",
+        logs=tuple(pick("logs", list(inferred.logs))),
+    )
+
+
+def explain_task(scenario: Scenario, task: str, inferred: InferredTask) -> str:
+    """One line: where the simulated duration and exit code of `task` come from."""
+    ts = scenario.tasks.get(task)
+    attempts = ts.attempts if ts is not None else []
+    if ts is not None and (
+        ts.duration is not None or any(a.duration is not None for a in attempts)
+    ):
+        dsrc = "scenario"
+    elif inferred.duration is not None:
+        dsrc = inferred.duration_source
+    else:
+        dsrc = f"scenario default ({_secs(scenario.default.duration)})"
+    if ts is not None and (ts.status is not None or any(a.status is not None for a in attempts)):
+        esrc = "scenario status"
+    elif ts is not None and (
+        ts.exit_code is not None or any(a.exit_code is not None for a in attempts)
+    ):
+        esrc = "scenario"
+    elif inferred.exit_code is not None:
+        esrc = inferred.exit_source
+    else:
+        esrc = f"default exit code {scenario.default.exit_code}"
+    resolved = resolve_attempt(scenario, task, 0, inferred)
+    outcome = f"status {resolved.status}" if resolved.status else f"exit code {resolved.exit_code}"
+    return f"{task}: duration {_secs(resolved.duration)} from {dsrc}; {outcome} from {esrc}"
+
+
+def _secs(value: float) -> str:
+    if math.isinf(value):
+        return "forever (until killed)"
+    return f"{value:g}s"

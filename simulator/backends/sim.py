@@ -1,0 +1,395 @@
+"""The deterministic simulator: a discrete-event loop in virtual time around the pure engine.
+
+A heap of (virtual time, sequence, callback) plays the backend: it creates gangs on a simulated
+pool with capacity, reports Scheduling/Initializing/Ready, runs commands for their scripted or
+inferred durations and exits, and fires the engine's timers. No clock, no sleeps, no asyncio: the
+same plan, scenario and seed give the same event stream byte for byte.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from simulator.backends.scenario import (
+    PRE_RUN_FAILURES,
+    AttemptPlan,
+    CancelAt,
+    InferredTask,
+    Scenario,
+    explain_task,
+    load_scenario,
+    resolve_attempt,
+)
+from simulator.backends.sim_pool import Placement, SimPool
+from simulator.backends.sim_script import infer_task
+from simulator.engine.actions import (
+    Action,
+    ArmTimer,
+    CancelTimer,
+    CleanupGroup,
+    CreateAttempt,
+    CreateGroup,
+    KillTask,
+    ReleaseBarrier,
+    RestartTask,
+)
+from simulator.engine.events import (
+    BackendReport,
+    CancelRequested,
+    EngineInput,
+    Event,
+    RunStarted,
+    RunWarning,
+    TaskExited,
+    TaskFailed,
+    TaskInitializing,
+    TaskLog,
+    TaskReady,
+    TaskRunning,
+    TaskScheduling,
+    TimerFired,
+)
+from simulator.engine.machine import CancelError, Engine
+from simulator.engine.plan import Plan
+from simulator.engine.snapshot import RunSnapshot, fold
+from simulator.engine.status import STATUS_EXIT_CODES, TaskStatus
+from simulator.errors import BackendError
+
+__all__ = ["SimRun", "load_scenario"]
+
+_Gang = list[tuple[str, int, int]]
+"""(task, retry, generation) placed together."""
+_Fifo = deque[tuple[float, int, str]]
+
+
+class SimRun:
+    """One simulated run of a plan; drive it with `step()` or `run_to_end()`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+        pool: Any = None,
+        user: str = "osmo-tui",
+    ) -> None:
+        self.plan = plan
+        self.scenario = scenario or Scenario()
+        self.seed = seed if seed is not None else (self.scenario.seed or 0)
+        self.user = user
+        self.engine = Engine(plan)
+        self.pool = SimPool(pool)
+        self.now = 0.0
+        self._snapshot = RunSnapshot.from_plan(plan)
+        self._unfolded: list[Event] = []
+        self._rng = random.Random(self.seed)
+        self._heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
+        self._seq = 0
+        self._gen: dict[str, int] = {}
+        self._held: dict[str, Placement] = {}
+        self._attempts: dict[str, AttemptPlan] = {}
+        self._inferred: dict[str, InferredTask] = {}
+        self._waiting: list[_Gang] = []
+        self._retry_armed = False
+        self._timers: dict[str, float] = {}
+        self._fifos: dict[float, _Fifo] = {}
+        """Timers by delay: armed at non-decreasing times, so each delay is a FIFO (no heap)."""
+        self._out: list[Event] = []
+        self._push(0.0, self._begin, None)
+        for event in self.scenario.events:
+            self._push(event.at, self._scripted_cancel, event)
+
+    # --- public API -------------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> RunSnapshot:
+        """The run's state folded over every event so far (folded on demand: cheap to skip)."""
+        if self._unfolded:
+            pending, self._unfolded = self._unfolded, []
+            snap = self._snapshot
+            for event in pending:
+                fold(snap, event)
+        return self._snapshot
+
+    @property
+    def finished(self) -> bool:
+        return self.engine.finished
+
+    @property
+    def next_time(self) -> float | None:
+        if self.engine.finished:
+            return None
+        head = self._head()
+        return None if head is None else head[0]
+
+    def step(self) -> list[Event]:
+        """Process everything due at the next virtual time; return every event, in order."""
+        out: list[Event] = []
+        self._out = out
+        if self.engine.finished:
+            return out
+        head = self._head()
+        if head is None:
+            raise BackendError("the simulation stalled: nothing left to happen (please report)")
+        time = self.now = head[0]
+        heap = self._heap
+        engine = self.engine
+        # At one instant, backend reports (heap) go before timers: a task ending exactly at its
+        # limit beats the timeout. Timers fired may schedule more reports at the same instant.
+        while not engine.finished:
+            if heap and heap[0][0] == time:
+                _, _, callback, arg = heapq.heappop(heap)
+                callback(arg)
+                continue
+            head = self._head()
+            if head is None or head[0] != time or head[2] is None:
+                break
+            _, _, key = head[2].popleft()
+            del self._timers[key]
+            self._feed(TimerFired(time, key))
+        self._unfolded.extend(out)
+        return out
+
+    def run_to_end(self) -> list[Event]:
+        events: list[Event] = []
+        collecting = gc.isenabled()
+        gc.disable()  # millions of short-lived events: the cyclic GC would rescan them all
+        try:
+            while not self.engine.finished:
+                events.extend(self.step())
+        finally:
+            if collecting:
+                gc.enable()
+        return events
+
+    def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
+        """Cancel now (raises `CancelError` as OSMO refuses, e.g. an already finished workflow)."""
+        out: list[Event] = []
+        self._out = out
+        self._feed(CancelRequested(self.now, scope, name, message, self.user))
+        self._unfolded.extend(out)
+        return out
+
+    def explain(self) -> list[str]:
+        """Per task, where its simulated duration and exit code come from."""
+        return [explain_task(self.scenario, name, self._infer(name)) for name in self.plan.tasks]
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    def _head(self) -> tuple[float, int, _Fifo | None] | None:
+        """(time, seq, source) of the next item: the heap (source None) or a timer FIFO."""
+        best: tuple[float, int, _Fifo | None] | None = None
+        if self._heap:
+            top = self._heap[0]
+            best = (top[0], top[1], None)
+        for fifo in self._fifos.values():
+            while fifo and self._timers.get(fifo[0][2]) != fifo[0][0]:
+                fifo.popleft()  # cancelled or re-armed
+            if fifo and (best is None or fifo[0][:2] < best[:2]):
+                best = (fifo[0][0], fifo[0][1], fifo)
+        return best
+
+    def _push(self, time: float, callback: Callable[[Any], None], arg: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (time, self._seq, callback, arg))
+
+    def _emit(self, event: Event) -> None:
+        self._out.append(event)
+
+    def _feed(self, event: EngineInput) -> None:
+        outputs, actions = self.engine.handle(event)
+        out = self._out
+        out.append(event)
+        out.extend(outputs)
+        if actions:
+            self._apply(actions)
+
+    def _report(self, arg: tuple[int, BackendReport]) -> None:
+        gen, event = arg
+        if self._gen.get(event.task) != gen:
+            return  # the attempt was killed or restarted since this was scheduled
+        if isinstance(event, TaskExited | TaskFailed):
+            self._release_capacity(event.task)
+        if isinstance(event, TaskLog):
+            self._out.append(event)
+        else:
+            self._feed(event)
+
+    def _later(self, delay: float, task: str, event: BackendReport) -> None:
+        if not math.isinf(delay):
+            self._push(self.now + delay, self._report, (self._gen[task], event))
+
+    def _soon(self, delay: float, task: str, event: BackendReport) -> None:
+        """Report after `delay`: right away (no trip through the heap) when the delay is zero."""
+        if delay == 0.0:
+            self._report((self._gen[task], event))
+        else:
+            self._later(delay, task, event)
+
+    def _begin(self, _: Any) -> None:
+        self._emit(RunStarted(0.0, self.plan.workflow, self.plan.workflow_id, "sim"))
+        for task in self.plan.tasks.values():
+            why = self.pool.never_fits(task.resource)
+            if why:
+                message = (
+                    f"task {task.name} can never be scheduled ({why}): its group waits in "
+                    "SCHEDULING until queue_timeout"
+                )
+                self._emit(RunWarning(0.0, message, task.name))
+        outputs, actions = self.engine.start(0.0)
+        self._out.extend(outputs)
+        self._apply(actions)
+
+    def _scripted_cancel(self, event: CancelAt) -> None:
+        target = event.cancel
+        if target == "workflow":
+            scope, name = "workflow", ""
+        else:
+            scope, name = ("group" if target in self.plan.groups else "task"), target
+        request = CancelRequested(self.now, scope, name, event.message, self.user, event.force)
+        try:
+            self._feed(request)
+        except CancelError as exc:
+            self._emit(RunWarning(self.now, f"scenario cancel at {event.at:g}s ignored: {exc}"))
+
+    def _infer(self, task: str) -> InferredTask:
+        inferred = self._inferred.get(task)
+        if inferred is None:
+            inferred = self._inferred[task] = infer_task(self.plan.tasks[task].spec)
+        return inferred
+
+    def _new_attempt(self, task: str, retry: int) -> AttemptPlan:
+        attempt = resolve_attempt(self.scenario, task, retry, self._infer(task))
+        jitter = self.scenario.jitter
+        if jitter and not math.isinf(attempt.duration):
+            factor = 1.0 + self._rng.uniform(-jitter, jitter)
+            attempt = AttemptPlan(
+                attempt.duration * factor,
+                attempt.exit_code,
+                attempt.queue,
+                attempt.init,
+                attempt.status,
+                attempt.message,
+                attempt.logs,
+            )
+        self._attempts[task] = attempt
+        self._gen[task] = self._gen.get(task, 0) + 1
+        return attempt
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def _apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            match action:
+                case CreateGroup():
+                    self._create([(t, 0) for t in self.plan.groups[action.group].tasks])
+                case CreateAttempt():
+                    self._create([(action.task, action.retry)])
+                case ReleaseBarrier():
+                    self._run(action.task, action.retry)
+                case KillTask():
+                    self._gen[action.task] = self._gen.get(action.task, 0) + 1
+                    self._release_capacity(action.task)
+                case RestartTask():
+                    self._gen[action.task] = self._gen.get(action.task, 0) + 1
+                    self._soon(0.0, action.task, TaskReady(self.now, action.task, action.retry))
+                case ArmTimer():
+                    self._arm(action)
+                case CancelTimer():
+                    self._timers.pop(action.key, None)
+                case CleanupGroup():
+                    for task in self.plan.groups[action.group].tasks:
+                        self._release_capacity(task)
+
+    def _arm(self, action: ArmTimer) -> None:
+        self._timers[action.key] = action.at
+        self._seq += 1
+        delay = round(action.at - self.now, 6)
+        fifo = self._fifos.get(delay)
+        if fifo is None:
+            fifo = self._fifos[delay] = deque()
+        fifo.append((action.at, self._seq, action.key))
+
+    def _create(self, members: list[tuple[str, int]]) -> None:
+        """New pods: SCHEDULING now, placed as one gang after the longest scripted queue time."""
+        gang: _Gang = []
+        queue = 0.0
+        for task, retry in members:
+            attempt = self._new_attempt(task, retry)
+            queue = max(queue, attempt.queue)
+            gang.append((task, retry, self._gen[task]))
+            self._soon(0.0, task, TaskScheduling(self.now, task, retry))
+        if queue == 0.0:
+            self._place(gang)
+        else:
+            self._push(self.now + queue, self._place, gang)
+
+    def _place(self, gang: _Gang) -> None:
+        live = [(t, r, g) for t, r, g in gang if self._gen.get(t) == g]
+        if not live:
+            return
+        placements = self.pool.place([(t, self.plan.tasks[t].resource) for t, _, _ in live])
+        if placements is None:
+            self._waiting.append(live)
+            return
+        for (task, retry, _), placement in zip(live, placements, strict=True):
+            self._held[task] = placement
+            event = TaskInitializing(self.now, task, retry, placement.node, placement.reason)
+            self._soon(0.0, task, event)
+        for task, retry, _ in live:
+            attempt = self._attempts[task]
+            end = self.now + attempt.init
+            if attempt.status in PRE_RUN_FAILURES:
+                status = attempt.status
+                assert status is not None
+                code = STATUS_EXIT_CODES.get(status)
+                message = attempt.message or f"simulated {status}"
+                self._soon(attempt.init, task, TaskFailed(end, task, retry, status, code, message))
+            else:
+                self._soon(attempt.init, task, TaskReady(end, task, retry))
+
+    def _release_capacity(self, task: str) -> None:
+        placement = self._held.pop(task, None)
+        if placement is None:
+            return
+        self.pool.free(placement)
+        if self._waiting and not self._retry_armed:
+            self._retry_armed = True
+            self._push(self.now, self._retry_waiting, None)
+
+    def _retry_waiting(self, _: Any) -> None:
+        self._retry_armed = False
+        waiting, self._waiting = self._waiting, []
+        for gang in waiting:
+            self._place(gang)
+
+    def _run(self, task: str, retry: int) -> None:
+        """The barrier opened: the command runs, prints its lines and ends as scripted."""
+        attempt = self._attempts[task]
+        now = self.now
+        self._soon(0.0, task, TaskRunning(now, task, retry))
+        duration = attempt.duration
+        lines = attempt.logs
+        span = 0.0 if math.isinf(duration) else duration
+        for i, line in enumerate(lines):
+            at = span * (i + 1) / (len(lines) + 1)
+            self._later(at, task, TaskLog(now + at, task, retry, line))
+        if math.isinf(duration):
+            return
+        end = now + duration
+        status = attempt.status
+        if status is not None and status not in PRE_RUN_FAILURES:
+            if status is TaskStatus.FAILED:
+                code: int | None = attempt.exit_code or 4000
+            else:
+                code = STATUS_EXIT_CODES.get(status)
+            message = attempt.message or f"simulated {status}"
+            self._later(duration, task, TaskFailed(end, task, retry, status, code, message))
+        else:
+            self._later(duration, task, TaskExited(end, task, retry, attempt.exit_code))

@@ -1,0 +1,525 @@
+"""The pure state machine of OSMO's execution semantics (SPEC §5-§6, condensed in §5.13).
+
+`Engine(plan)` consumes typed events (backend reports, cancel requests, fired timers), each with
+its time, and returns (outputs, actions): status-change events for observers and requests for the
+driver. It never reads a clock, performs IO or sleeps. Per-group counters keep every event O(size
+of the group it touches), so 100,000 tasks simulate in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from simulator.engine import rules
+from simulator.engine.actions import (
+    Action,
+    ArmTimer,
+    CancelTimer,
+    CleanupGroup,
+    CreateAttempt,
+    CreateGroup,
+    KillTask,
+    ReleaseBarrier,
+    RestartTask,
+)
+from simulator.engine.events import (
+    CancelRequested,
+    EngineInput,
+    EngineOutput,
+    GroupStatusChanged,
+    RunFinished,
+    TaskExited,
+    TaskFailed,
+    TaskInitializing,
+    TaskReady,
+    TaskRunning,
+    TaskScheduling,
+    TaskStatusChanged,
+    TimerFired,
+    WorkflowStatusChanged,
+)
+from simulator.engine.plan import GroupPlan, Plan, TaskPlan
+from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.errors import OsmoTuiError
+
+# Enum member access is slow on Python 3.11: the hot path uses module constants and frozensets.
+_COMPLETED = TaskStatus.COMPLETED
+_FAILED = TaskStatus.FAILED
+_FAILED_CANCELED = TaskStatus.FAILED_CANCELED
+_FAILED_EXEC_TIMEOUT = TaskStatus.FAILED_EXEC_TIMEOUT
+_FAILED_QUEUE_TIMEOUT = TaskStatus.FAILED_QUEUE_TIMEOUT
+_FAILED_SERVER_ERROR = TaskStatus.FAILED_SERVER_ERROR
+_FAILED_UPSTREAM = TaskStatus.FAILED_UPSTREAM
+_INITIALIZING = TaskStatus.INITIALIZING
+_PROCESSING = TaskStatus.PROCESSING
+_RESCHEDULED = TaskStatus.RESCHEDULED
+_RUNNING = TaskStatus.RUNNING
+_SCHEDULING = TaskStatus.SCHEDULING
+_WAITING = TaskStatus.WAITING
+_FINISHED = frozenset(s for s in TaskStatus if s.finished)
+_GROUP_FINISHED = frozenset(s for s in TaskStatus if s.group_finished)
+_ANY_FAILED = frozenset(s for s in TaskStatus if s.failed)
+_PRESCHEDULING = frozenset(s for s in TaskStatus if s.prescheduling)
+_PRERUNNING = frozenset(s for s in TaskStatus if s.prerunning)
+_IN_QUEUE = frozenset(s for s in TaskStatus if s.in_queue)
+_CANCELED = frozenset(s for s in TaskStatus if s.canceled)
+_GROUP_WIDE = frozenset({_FAILED_UPSTREAM, _FAILED_SERVER_ERROR})
+"""Reported statuses that OSMO applies to the whole group at once (with the canceled types)."""
+
+
+class CancelError(OsmoTuiError):
+    """A cancel that OSMO refuses, e.g. `Workflow <id> is already finished.`"""
+
+    exit_code = 1
+
+
+class _Task:
+    __slots__ = (
+        "at_barrier",
+        "exit_code",
+        "group",
+        "lead",
+        "name",
+        "plan",
+        "released",
+        "retry",
+        "status",
+    )
+
+    def __init__(self, plan: TaskPlan, group: _Group) -> None:
+        self.plan = plan
+        self.name = plan.name
+        self.group = group
+        self.lead = plan.lead
+        self.retry = 0
+        self.status = _WAITING
+        self.exit_code: int | None = None
+        self.at_barrier = False
+        """Reached the barrier (inputs downloaded) and not finished since."""
+        self.released = False
+        """Its user command was started (barrier opened) and not restarted since."""
+
+
+class _Group:
+    __slots__ = (
+        "barrier",
+        "downstream",
+        "lead",
+        "name",
+        "ndone",
+        "pending_cancel",
+        "plan",
+        "progressed",
+        "queued",
+        "status",
+        "tasks",
+        "unmet",
+        "waiting",
+    )
+
+    def __init__(self, plan: GroupPlan) -> None:
+        self.plan = plan
+        self.name = plan.name
+        self.barrier = plan.barrier
+        self.status = _WAITING
+        self.tasks: list[_Task] = []
+        self.lead: _Task | None = None
+        self.downstream: list[_Group] = []
+        self.unmet = len(plan.upstream)
+        """Upstream groups not COMPLETED yet."""
+        self.ndone = 0
+        """Tasks whose latest retry has finished."""
+        self.waiting = 0
+        """Tasks counted in the barrier set (OSMO's Redis set)."""
+        self.queued: list[_Task] = []
+        """Tasks at the barrier whose command has not been released yet."""
+        self.progressed = False
+        """Some task ran or finished (the group aggregates to RUNNING, not INITIALIZING)."""
+        self.pending_cancel: tuple[TaskStatus, str] | None = None
+
+
+class Engine:
+    """OSMO's workflow/group/task state for one run of one plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.now = 0.0
+        self.status = WorkflowStatus.PENDING
+        self.finished = False
+        self.groups: dict[str, _Group] = {name: _Group(g) for name, g in plan.groups.items()}
+        self.tasks: dict[str, _Task] = {}
+        for tplan in plan.tasks.values():
+            group = self.groups[tplan.group]
+            task = _Task(tplan, group)
+            self.tasks[tplan.name] = task
+            group.tasks.append(task)
+            if task.lead:
+                group.lead = task
+        for group in self.groups.values():
+            group.downstream = [self.groups[d] for d in group.plan.downstream]
+        self._unfinished_groups = len(self.groups)
+        self._running_groups = 0
+        self._out: list[EngineOutput] = []
+        self._act: list[Action] = []
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            TaskScheduling: self._progress,
+            TaskInitializing: self._progress,
+            TaskReady: self._progress,
+            TaskRunning: self._progress,
+            TaskExited: self._on_exited,
+            TaskFailed: self._on_failed,
+            CancelRequested: self._cancel,
+            TimerFired: self._on_timer,
+        }
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def start(self, time: float) -> tuple[list[EngineOutput], list[Action]]:
+        """Submit: the workflow is PENDING and every group without upstream starts."""
+        self.now = time
+        self._out.append(WorkflowStatusChanged(time, WorkflowStatus.PENDING))
+        for group in self.groups.values():
+            if group.unmet == 0:
+                self._start_group(group)
+        return self._flush()
+
+    def handle(self, event: EngineInput) -> tuple[list[EngineOutput], list[Action]]:
+        """Apply one input event (time never goes backwards) and return what followed."""
+        if event.time > self.now:
+            self.now = event.time
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)  # TaskLog has none: observed, no state change
+        return self._flush()
+
+    def task_retry(self, name: str) -> int:
+        return self.tasks[name].retry
+
+    def task_status(self, name: str) -> TaskStatus:
+        return self.tasks[name].status
+
+    def group_status(self, name: str) -> TaskStatus:
+        return self.groups[name].status
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def _flush(self) -> tuple[list[EngineOutput], list[Action]]:
+        out, act = self._out, self._act
+        self._out, self._act = [], []
+        return out, act
+
+    def _set_task(
+        self, task: _Task, status: TaskStatus, exit_code: int | None = None, message: str = ""
+    ) -> bool:
+        if not rules.task_write_allowed(task.status, status):
+            return False
+        task.status = status
+        if status in _FINISHED:
+            task.exit_code = exit_code
+            task.group.ndone += 1
+            task.group.progressed = True
+            if task.at_barrier:
+                task.at_barrier = False
+                task.group.waiting -= 1
+        elif status is _RUNNING:
+            task.group.progressed = True
+        self._out.append(
+            TaskStatusChanged(self.now, task.name, task.retry, status, exit_code, message)
+        )
+        return True
+
+    def _set_group(self, group: _Group, status: TaskStatus, message: str = "") -> bool:
+        old = group.status
+        if not rules.group_write_allowed(old, status):
+            return False
+        group.status = status
+        if old is _RUNNING:
+            self._running_groups -= 1
+        if status is _RUNNING:
+            self._running_groups += 1
+        if status in _GROUP_FINISHED:
+            self._unfinished_groups -= 1
+            self._act.append(CancelTimer(f"queue:{group.name}"))
+            self._act.append(CancelTimer(f"exec:{group.name}"))
+        self._out.append(GroupStatusChanged(self.now, group.name, status, message))
+        return True
+
+    def _aggregate(self, group: _Group) -> TaskStatus:
+        if group.ndone < len(group.tasks):
+            return _RUNNING if group.progressed else _INITIALIZING
+        statuses = [t.status for t in group.tasks]
+        if group.plan.ignore_nonlead and group.lead is not None:
+            considered = [group.lead.status]
+        else:
+            considered = statuses
+        return rules.aggregate_finished_group(statuses, considered)
+
+    def _update_workflow(self) -> None:
+        if self.finished:
+            return
+        if self._unfinished_groups > 0:
+            if self._running_groups > 0 and self.status is not WorkflowStatus.RUNNING:
+                self.status = WorkflowStatus.RUNNING  # a computed PENDING is never written back
+                self._out.append(WorkflowStatusChanged(self.now, self.status))
+            return
+        self.status = rules.aggregate_finished_workflow(g.status for g in self.groups.values())
+        self.finished = True
+        self._out.append(WorkflowStatusChanged(self.now, self.status))
+        self._out.append(RunFinished(self.now, self.status))
+
+    # --- group life -----------------------------------------------------------------------------
+
+    def _start_group(self, group: _Group) -> None:
+        self._set_group(group, _PROCESSING)
+        for task in group.tasks:
+            self._set_task(task, _PROCESSING)
+        self._act.append(CreateGroup(group.name))
+
+    def _group_update(
+        self,
+        group: _Group,
+        status: TaskStatus,
+        exit_code: int | None,
+        message: str,
+        *,
+        force: bool = False,
+        propagate: bool = True,
+    ) -> None:
+        """A status for the whole group: canceled types, FAILED_UPSTREAM, FAILED_SERVER_ERROR."""
+        if group.status in _GROUP_FINISHED:
+            return
+        if status in _CANCELED and group.status is _PROCESSING and not force:
+            group.pending_cancel = (status, message)
+            self._act.append(ArmTimer(f"cancel:{group.name}", self.now + rules.CANCEL_RETRY_DELAY))
+            return
+        created = False
+        for task in group.tasks:
+            if task.status in _FINISHED:
+                continue
+            alive = task.status is not _WAITING
+            if self._set_task(task, status, exit_code, message) and alive:
+                created = True
+                self._act.append(KillTask(task.name, task.retry, message))
+        new = status if status in _CANCELED else self._aggregate(group)
+        self._set_group(group, new, message)
+        if created:
+            self._act.append(CleanupGroup(group.name))
+        self._update_workflow()
+        if propagate:
+            self._after_group(group)
+
+    def _after_group(self, first: _Group) -> None:
+        """Failure propagation (FAILED_UPSTREAM, transitively) and starting downstream groups."""
+        stack = [first]
+        while stack:
+            group = stack.pop()
+            if group.status in _ANY_FAILED:
+                for down in group.downstream:
+                    if down.status not in _GROUP_FINISHED:
+                        self._group_update(
+                            down, _FAILED_UPSTREAM, 3000, rules.UPSTREAM_FAILED, propagate=False
+                        )
+                        stack.append(down)
+            elif group.status is _COMPLETED:
+                for down in group.downstream:
+                    down.unmet -= 1
+                    if down.unmet == 0 and down.status in _PRESCHEDULING:
+                        self._start_group(down)
+        self._update_workflow()
+
+    # --- task reports -----------------------------------------------------------------------------
+
+    def _current(self, name: str, retry: int) -> _Task | None:
+        """The task if the report is about its latest, unfinished attempt (else it is stale)."""
+        task = self.tasks.get(name)
+        if task is None or task.retry != retry or task.status in _FINISHED:
+            return None
+        return task
+
+    def _on_exited(self, event: TaskExited) -> None:
+        task = self._current(event.task, event.retry)
+        if task is not None:
+            status = _COMPLETED if event.exit_code == 0 else _FAILED
+            self._finish(task, status, event.exit_code, "")
+
+    def _on_failed(self, event: TaskFailed) -> None:
+        task = self._current(event.task, event.retry)
+        if task is None:
+            return
+        if event.status in _CANCELED or event.status in _GROUP_WIDE:
+            self._group_update(task.group, event.status, event.exit_code, event.message)
+        else:
+            self._finish(task, event.status, event.exit_code, event.message)
+
+    def _on_timer(self, event: TimerFired) -> None:
+        self._timer(event.key)
+
+    def _progress(self, event: TaskScheduling | TaskInitializing | TaskReady | TaskRunning) -> None:
+        task = self._current(event.task, event.retry)
+        if task is None:
+            return
+        group = task.group
+        kind = type(event)
+        if kind is TaskScheduling:
+            status = _SCHEDULING
+        elif kind is TaskInitializing:
+            status = _INITIALIZING
+        else:
+            status = _RUNNING  # the pod runs while inputs download and at the barrier
+        if self._set_task(task, status):
+            if status is _SCHEDULING and group.status in _PRESCHEDULING:
+                at = self.now + self.plan.queue_timeout
+                self._act.append(ArmTimer(f"queue:{group.name}", at))
+            if status is _RUNNING and group.status in _PRERUNNING:
+                self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
+            new = status if status in _IN_QUEUE else self._aggregate(group)
+            self._set_group(group, new)
+            self._update_workflow()
+        if kind is TaskRunning:
+            task.released = True
+        elif kind is TaskReady and not task.released:
+            if group.barrier:
+                if not task.at_barrier:
+                    task.at_barrier = True
+                    group.waiting += 1
+                    group.queued.append(task)
+                self._notify_barrier(group)
+            else:
+                task.released = True
+                self._act.append(ReleaseBarrier(task.name, task.retry))
+
+    def _notify_barrier(self, group: _Group) -> None:
+        """Release everyone waiting once the set covers every task not finished (§5.3)."""
+        if not group.queued or group.waiting < len(group.tasks) - group.ndone:
+            return
+        queued, group.queued = group.queued, []
+        for task in queued:
+            if task.at_barrier and not task.released and task.status not in _FINISHED:
+                task.released = True
+                self._act.append(ReleaseBarrier(task.name, task.retry))
+
+    def _clear_barrier(self, group: _Group) -> None:
+        """Delete the barrier set; tasks still waiting for it keep waiting (they re-join)."""
+        for task in group.tasks:
+            if task.at_barrier and task.released:
+                task.at_barrier = False
+                group.waiting -= 1
+
+    def _finish(self, task: _Task, status: TaskStatus, exit_code: int | None, message: str) -> None:
+        """A terminal report for the latest attempt: exit actions, lead rules, aggregation (§5.4)."""
+        group = task.group
+        if exit_code is not None:
+            status, message = rules.apply_exit_actions(
+                status,
+                exit_code,
+                message,
+                task_actions=task.plan.exit_actions,
+                default_actions=self.plan.default_exit_actions,
+                retry=task.retry,
+                max_retry=self.plan.max_retry,
+            )
+        cleanup = False
+        if group.barrier and task.lead:
+            self._clear_barrier(group)
+        if not self._set_task(task, status, exit_code, message):
+            return
+        if status is _RESCHEDULED:
+            if task.lead or not group.plan.ignore_nonlead:
+                self._clear_barrier(group)
+                self._restart_others(group, task)
+            self._retry(task)
+        elif task.lead:
+            sibling = _FAILED if status in _ANY_FAILED else status
+            cleanup = self._set_siblings(group, task, sibling, rules.LEAD_FINISHED)
+        elif status in _ANY_FAILED and not group.plan.ignore_nonlead:
+            message = rules.nonlead_failed_message(task.name)
+            cleanup = self._set_siblings(group, task, _FAILED, message)
+        self._notify_barrier(group)
+        if status is _RESCHEDULED and group.status in _PRERUNNING:
+            self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
+        self._set_group(group, self._aggregate(group))
+        if cleanup:
+            self._act.append(CleanupGroup(group.name))
+        self._update_workflow()
+        self._after_group(group)
+
+    def _set_siblings(self, group: _Group, task: _Task, status: TaskStatus, message: str) -> bool:
+        """Set every unfinished sibling at once and kill it; the group's pods are deleted."""
+        for other in group.tasks:
+            if other is not task and other.status not in _FINISHED:
+                alive = other.status is not _WAITING
+                if self._set_task(other, status, None, message) and alive:
+                    self._act.append(KillTask(other.name, other.retry, message))
+        return True
+
+    def _restart_others(self, group: _Group, task: _Task) -> None:
+        """`restart` action: skipped for a task whose command has not started yet (§5.7)."""
+        for other in group.tasks:
+            if other is not task and other.status not in _FINISHED and other.released:
+                other.released = False
+                if other.at_barrier:
+                    other.at_barrier = False
+                    group.waiting -= 1
+                self._act.append(RestartTask(other.name, other.retry))
+
+    def _retry(self, task: _Task) -> None:
+        """A new attempt: same name, retry+1, inserted PROCESSING (§5.7)."""
+        task.retry += 1
+        task.status = _PROCESSING
+        task.exit_code = None
+        task.released = False
+        task.group.ndone -= 1
+        self._out.append(TaskStatusChanged(self.now, task.name, task.retry, _PROCESSING))
+        self._act.append(CreateAttempt(task.name, task.retry))
+
+    # --- cancel and timers ------------------------------------------------------------------------
+
+    def _cancel(self, event: CancelRequested) -> None:
+        message = rules.cancel_message(event.user or "osmo-tui", event.message)
+        if event.scope == "workflow":
+            if self.finished:
+                raise CancelError(f"Workflow {self.plan.workflow_id} is already finished.")
+            touched = []
+            for group in self.groups.values():
+                if group.status not in _GROUP_FINISHED:
+                    self._group_update(
+                        group, _FAILED_CANCELED, None, message, force=event.force, propagate=False
+                    )
+                    touched.append(group)
+            for group in touched:
+                self._after_group(group)
+        elif event.scope == "group":
+            target = self.groups.get(event.name)
+            if target is None:
+                raise CancelError(f"Group {event.name} does not exist.")
+            if target.status in _GROUP_FINISHED:
+                raise CancelError(f"Group {event.name} is already finished.")
+            self._group_update(target, _FAILED_CANCELED, None, message, force=event.force)
+        elif event.scope == "task":
+            task = self.tasks.get(event.name)
+            if task is None:
+                raise CancelError(f"Task {event.name} does not exist.")
+            if task.status in _FINISHED:
+                raise CancelError(f"Task {event.name} is already finished.")
+            if task.status is not _WAITING:
+                self._act.append(KillTask(task.name, task.retry, message))
+            self._finish(task, _FAILED_CANCELED, None, message)
+        else:
+            raise CancelError(f"Unknown cancel scope {event.scope!r}: use workflow, group or task.")
+
+    def _timer(self, key: str) -> None:
+        kind, _, name = key.partition(":")
+        group = self.groups.get(name)
+        if group is None or group.status in _GROUP_FINISHED:
+            return
+        if kind == "queue" and group.status is _SCHEDULING:
+            message = rules.queue_timeout_message(self.plan.queue_timeout_text)
+            self._group_update(group, _FAILED_QUEUE_TIMEOUT, None, message)
+        elif kind == "exec":
+            message = rules.exec_timeout_message(self.plan.exec_timeout_text)
+            self._group_update(group, _FAILED_EXEC_TIMEOUT, None, message)
+        elif kind == "cancel" and group.pending_cancel is not None:
+            status, message = group.pending_cancel
+            group.pending_cancel = None
+            self._group_update(group, status, None, message)
