@@ -1,0 +1,172 @@
+"""The asyncio driver over a small but real backend: each task is a local `sh -c` process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.engine.events import (
+    Event,
+    TaskExited,
+    TaskInitializing,
+    TaskLog,
+    TaskReady,
+    TaskRunning,
+    TaskScheduling,
+)
+from simulator.engine.plan import GroupPlan, Plan
+from simulator.engine.realtime import RealtimeRun
+from simulator.engine.snapshot import RunSnapshot, fold
+from tests.engine.plans import make_plan
+
+
+class ProcessBackend:
+    """Runs each task's shell command as a subprocess of this test (no mocks: real processes)."""
+
+    capabilities = type("Capabilities", (), {"name": "process"})
+
+    def __init__(self, commands: dict[str, str]) -> None:
+        self.commands = commands
+        self.procs: dict[str, asyncio.subprocess.Process] = {}
+        self.calls: list[str] = []
+        self.closed = 0
+        self._emit: Callable[[Any], None] = lambda e: None
+        self._watchers: set[asyncio.Task[None]] = set()
+
+    async def prepare(self, plan: Plan, run_dir: Path, emit: Callable[[Any], None]) -> None:
+        self._emit = emit
+
+    async def start_group(self, group: GroupPlan, retries: dict[str, int]) -> None:
+        self.calls.append(f"start_group {group.name}")
+        for task in group.tasks:
+            await self.start_attempt(task, retries[task])
+
+    async def start_attempt(self, task: str, retry: int) -> None:
+        self._emit(TaskScheduling(0.0, task, retry))
+        self._emit(TaskInitializing(0.0, task, retry, node="localhost"))
+        self._emit(TaskReady(0.0, task, retry))
+
+    async def release(self, task: str, retry: int) -> None:
+        self.calls.append(f"release {task}")
+        proc = await asyncio.create_subprocess_exec(
+            "sh",
+            "-c",
+            self.commands[task],
+            stdout=asyncio.subprocess.PIPE,
+            start_new_session=True,  # own process group: a kill reaches `sleep` too
+        )
+        self.procs[task] = proc
+        self._emit(TaskRunning(0.0, task, retry))
+        watcher = asyncio.create_task(self._watch(task, retry, proc))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
+
+    async def _watch(self, task: str, retry: int, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        async for raw in proc.stdout:
+            self._emit(TaskLog(0.0, task, retry, raw.decode().rstrip("\n")))
+        code = await proc.wait()
+        if self.procs.get(task) is proc:
+            self._emit(TaskExited(0.0, task, retry, code))
+
+    async def kill(self, task: str, retry: int, reason: str) -> None:
+        self.calls.append(f"kill {task}")
+        proc = self.procs.pop(task, None)
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+
+    async def restart(self, task: str, retry: int) -> None:
+        await self.kill(task, retry, "restart")
+        self._emit(TaskReady(0.0, task, retry))
+
+    async def cleanup_group(self, group: str) -> None:
+        self.calls.append(f"cleanup {group}")
+
+    async def close(self) -> None:
+        self.closed += 1
+        for task in list(self.procs):
+            await self.kill(task, 0, "close")
+
+
+def _run(plan: Plan, backend: ProcessBackend, cancel_after: float | None = None) -> RunSnapshot:
+    snap = RunSnapshot.from_plan(plan)
+    events: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        fold(snap, event)
+
+    async def main() -> None:
+        run = RealtimeRun(plan, backend, user="tester")
+        if cancel_after is not None:
+            asyncio.get_running_loop().call_later(cancel_after, run.cancel, "workflow", "", "bye")
+        await asyncio.wait_for(run.run(on_event), timeout=30)
+
+    asyncio.run(main())
+    return snap
+
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs sh")
+
+
+def test_lead_finishing_kills_worker_and_downstream_runs() -> None:
+    plan = make_plan({"g": ["lead", "worker"], "h": ["after"]}, upstream={"h": ["g"]})
+    backend = ProcessBackend(
+        {"lead": "echo hi; sleep 0.2", "worker": "sleep 30", "after": "exit 0"}
+    )
+    snap = _run(plan, backend)
+    assert snap.status == "COMPLETED"
+    assert snap.tasks["worker"].status == "COMPLETED"
+    assert snap.tasks["worker"].message == "Lead task finished"
+    assert "kill worker" in backend.calls and "cleanup g" in backend.calls
+    assert backend.calls.index("start_group h") > backend.calls.index("kill worker")
+    assert backend.closed == 1
+    assert 0.1 < (snap.tasks["lead"].end_time or 0) < 10
+
+
+def test_real_exit_code_fails_and_propagates() -> None:
+    plan = make_plan({"a": ["a1"], "b": ["b1"]}, upstream={"b": ["a"]})
+    snap = _run(plan, ProcessBackend({"a1": "sleep 0.1; exit 3", "b1": "exit 0"}))
+    assert (snap.tasks["a1"].status, snap.tasks["a1"].exit_code) == ("FAILED", 3)
+    assert snap.tasks["b1"].status == "FAILED_UPSTREAM" and snap.status == "FAILED"
+
+
+def test_exec_timeout_fires_on_the_wall_clock() -> None:
+    plan = make_plan({"a": ["a1"]}, exec_timeout=0.3, exec_timeout_text="300ms")
+    backend = ProcessBackend({"a1": "sleep 30"})
+    snap = _run(plan, backend)
+    assert snap.tasks["a1"].status == "FAILED_EXEC_TIMEOUT"
+    assert snap.tasks["a1"].message == "Task ran longer than the set limit of 300ms."
+    assert "kill a1" in backend.calls and backend.closed == 1
+
+
+def test_cancel_while_running() -> None:
+    plan = make_plan({"a": ["a1"]})
+    backend = ProcessBackend({"a1": "sleep 30"})
+    snap = _run(plan, backend, cancel_after=0.3)
+    assert snap.status == "FAILED_CANCELED"
+    assert snap.tasks["a1"].message == "Task was canceled by user: tester. bye"
+    assert backend.closed == 1 and not backend.procs
+
+
+def test_backend_close_runs_when_the_run_is_interrupted() -> None:
+    plan = make_plan({"a": ["a1"]})
+    backend = ProcessBackend({"a1": "sleep 30"})
+
+    async def main() -> None:
+        run = RealtimeRun(plan, backend)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(run.run(lambda e: None), timeout=0.3)
+
+    asyncio.run(main())
+    assert backend.closed == 1 and not backend.procs
