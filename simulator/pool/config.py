@@ -38,7 +38,9 @@ from simulator.spec.units import parse_duration, quantity_unit_error
 
 
 class PlatformConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # defer_build: the built-in pool is trusted and constructed without validation, so a plain
+    # `osmo-tui validate` never pays for building these schemas (start-up time, see bench_spec).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     arch: Literal["amd64", "arm64"] = "amd64"
     """CPU architecture of the platform's nodes."""
@@ -76,7 +78,7 @@ class PlatformConfig(BaseModel):
 
 
 class PoolConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str = "local"
     """Pool name, as OSMO's messages show it."""
@@ -216,4 +218,14 @@ def load_pool(
         data = merge(data, loaded)
     if overrides:
         data = merge(data, overrides)
+    if source is None and not overrides:
+        return _builtin_pool(data)
     return _validate(data, str(source) if source else None, positions)
+
+
+def _builtin_pool(data: dict[str, Any]) -> PoolConfig:
+    """The built-in pool without validation (its values are ours and tested)."""
+    platforms = {
+        name: PlatformConfig.model_construct(**spec) for name, spec in data["platforms"].items()
+    }
+    return PoolConfig.model_construct(**{**data, "platforms": platforms})

@@ -35,7 +35,9 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, list[Any]]:
     for item in loc:
         if rest:
             rest.append(item)
-        elif (isinstance(node, dict) and item in node) or (isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)):
+        elif (isinstance(node, dict) and item in node) or (
+            isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)
+        ):
             path.append(item)
             node = node[item]
         elif isinstance(node, dict) and any(str(k) == str(item) for k in node):

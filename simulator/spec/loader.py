@@ -254,3 +254,19 @@ def dry_run(
     data = parse_stage(rendered, locator)
     _check_labels(data, locator)
     return str(yaml.dump(data, sort_keys=True))
+
+
+def apply_set_env(spec: WorkflowSpec, items: Iterable[str]) -> None:
+    """OSMO's `--set-env K=V`: override K in every task's environment (SPEC §1.2 step 7, E9).
+
+    Like OSMO, the value is the text between the first and second `=` (`A=b=c` gives `b`).
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        parts = item.split("=")
+        if len(parts) < 2:
+            raise UsageError(f"Environment variable {item} is incorrectly formatted")
+        pairs.append((parts[0], parts[1]))
+    for group in spec.groups:
+        for task in group.tasks:
+            task.environment.update(pairs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -33,6 +32,8 @@ class LineMap:
             self._build()
 
     def _build(self) -> None:
+        import difflib  # only rendered templates need it (start-up time)
+
         src, out = self._src, self._out
         head = 0
         while head < min(len(src), len(out)) and src[head] == out[head]:
@@ -61,6 +62,8 @@ class LineMap:
     def _best_matches(self, head: int, i1: int, i2: int, j1: int, j2: int) -> None:
         """Rewritten lines map to the most similar template line of their block (each iteration
         of a loop body to the body's line); Jinja control lines are never a target."""
+        import difflib
+
         if (i2 - i1) * (j2 - j1) > _MAX_FUZZY:
             return
         sources = [

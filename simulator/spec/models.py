@@ -69,13 +69,11 @@ def _check_regex(regex: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class _Coercing(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, coerce_numbers_to_str=True
-    )
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 class TopologyRequirement(_Coercing):

@@ -5,7 +5,6 @@ time- and memory-limited Jinja render (SPEC §1.1, §3.1; OSMO's `jinja_sandbox.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -135,6 +134,7 @@ def variables(
 
 def protect_tokens(text: str, data: dict[str, Any]) -> str:
     """Replace OSMO tokens by md5-named Jinja variables that render back to the token."""
+    import hashlib  # only templated files need it (start-up time)
 
     def hashed(match: re.Match[str]) -> str:
         inner = match.group(1)

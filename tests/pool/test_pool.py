@@ -182,3 +182,13 @@ def test_topology_keys_come_from_the_pool(tmp_path: Path) -> None:
     assert (
         load(tmp_path, text, pool_config=pool).spec.resources["default"].topology[0].key == "rack"
     )
+
+
+def test_builtin_pool_is_valid() -> None:
+    """The built-in pool is constructed without validation for start-up speed: prove it valid."""
+    from simulator.pool.config import PoolConfig
+
+    pool = load_pool()
+    again = PoolConfig.model_validate(pool.model_dump())
+    assert again.platforms == pool.platforms
+    assert again.default_platform == pool.default_platform

@@ -492,3 +492,14 @@ def test_e55_nested_default_values_as_key(tmp_path: Path) -> None:
     text = wf(task(extra=extra)) + "default-values:\n  cred: {name: ngc-api-key, key: key}\n"
     loaded = load(tmp_path, text)
     assert loaded.spec.groups[0].tasks[0].credentials == {"ngc-api-key": {"KEY": "key"}}
+
+
+def test_e9_set_env(tmp_path: Path) -> None:
+    from simulator.spec.loader import apply_set_env
+
+    loaded = load(tmp_path, wf(task(extra="environment: {A: x, B: y}"), task("t2")))
+    apply_set_env(loaded.spec, ["A=b=c", "C=1"])
+    assert loaded.spec.groups[0].tasks[0].environment == {"A": "b", "B": "y", "C": "1"}
+    assert loaded.spec.groups[1].tasks[0].environment == {"A": "b", "C": "1"}
+    with pytest.raises(UsageError, match="Environment variable A is incorrectly formatted"):
+        apply_set_env(loaded.spec, ["A"])
