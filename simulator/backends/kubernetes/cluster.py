@@ -125,24 +125,36 @@ class Watcher(threading.Thread):
         return str(data["metadata"]["resourceVersion"])
 
     def _stream(self, rv: str) -> str:
-        from kubernetes import watch
+        """One watch request from `rv`; returns the last version seen when the server ends it."""
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.watch.watch import iter_resp_lines
 
-        w = watch.Watch()
-        for ev in w.stream(
-            self._list,
+        resp = self._list(
             **self._args,
+            watch=True,
             resource_version=rv,
-            deserialize=False,
             allow_watch_bookmarks=True,
             timeout_seconds=self._seconds,
+            _preload_content=False,
             _request_timeout=(5, self._seconds + 30),
-        ):
-            obj = ev.get("object") or {}
-            rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
-            if ev.get("type") != "BOOKMARK":
-                self._post("event", (ev.get("type"), obj))
-            if self._stop_event.is_set():
-                w.stop()
+        )
+        try:
+            for line in iter_resp_lines(resp):
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":  # a Status object: 410 means re-list
+                    raise ApiException(
+                        status=int(obj.get("code") or 500),
+                        reason=str(obj.get("message") or obj.get("reason")),
+                    )
+                rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
+                if event.get("type") != "BOOKMARK":
+                    self._post("event", (event.get("type"), obj))
+                if self._stop_event.is_set():
+                    break
+        finally:
+            resp.close()
+            resp.release_conn()
         return rv
 
     def run(self) -> None:

@@ -20,7 +20,8 @@ class NodeInfo:
     gpu_model: str = ""
 
     def describe(self) -> str:
-        gpu = f", {self.gpus}x {self.gpu_model or 'GPU'}" if self.gpus else ""
+        model = f" ({self.gpu_model})" if self.gpu_model else ""
+        gpu = f", {self.gpus} GPU{model}" if self.gpus else ""
         kind = " (KWOK fake node)" if self.fake else ""
         return f"placed by kube-scheduler on {self.name}: {self.arch}{gpu}{kind}"
 
