@@ -41,8 +41,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     try:
         from osmo_tui.cli.cmd_simulate import add_run_options
     except ImportError:
-        add_run_options = None
-    if add_run_options is not None:
+        pass
+    else:
         add_run_options(parser)
         _ensure_backend(parser)
         return
@@ -95,6 +95,8 @@ def run_options(args: argparse.Namespace) -> Any:
         pool_config=opt_path("pool_config"),
         scenario=opt_path("scenario"),
         seed=getattr(args, "seed", None),
+        workflow_id=getattr(args, "workflow_id", None),
+        record=not getattr(args, "no_record", False),
     )
 
 

@@ -212,8 +212,10 @@ class MainScreen(RunActions):
 
     def on_main_screen_run_ended(self, message: RunEnded) -> None:
         status = message.snapshot.status
-        severity = "error" if status.failed else "information"
-        self.notify(f"Run finished: {status}", severity=severity, timeout=4)
+        if status.failed:
+            self.notify(f"Run finished: {status}", severity="error", timeout=4)
+        else:
+            self.notify(f"Run finished: {status}", timeout=4)
 
     # --- the run worker ----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ ARROW = Style(color="grey70", bold=True)
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One line of one box: `kind` is head, up, task, summary, more or foot."""
+    """One line of one box: `kind` is head, up, task, more or foot."""
 
     kind: str
     group: str
@@ -170,9 +170,7 @@ class GroupGraph(LinesView):
         rows = [Row("head", group)]
         if g.upstream:
             rows.append(Row("up", group))
-        if group in self.collapsed:
-            rows.append(Row("summary", group))
-        else:
+        if group not in self.collapsed:  # a folded group's counts are on its head line
             rows.extend(Row("task", group, t) for t in visible)
             if len(visible) < len(g.tasks):
                 rows.append(Row("more", group, count=len(g.tasks) - len(visible)))
@@ -191,12 +189,14 @@ class GroupGraph(LinesView):
                         self._targets.append((y + offset, row))
             y += band.height
         width = max((len(b.boxes) * (BOX + GAP) for b in self.bands), default=BOX)
-        self.set_size(max(width, BOX), y)
+        self.set_size(max(width, BOX), y if self.snapshot is not None else 1)
         self.cursor = min(self.cursor, max(len(self._targets) - 1, 0))
 
     # --- rendering ---------------------------------------------------------------------------
 
     def line(self, y: int) -> list[Segment]:
+        if not self.bands:
+            return self.placeholder() if self.snapshot is None else []
         band, offset = self._line_of[y]
         cursor_row = self._targets[self.cursor][1] if self._targets else None
         segments: list[Segment] = []
@@ -217,21 +217,10 @@ class GroupGraph(LinesView):
         if row.kind == "foot":
             return [Segment("└" + "─" * (BOX - 2) + "┘", BORDER)]
         if row.kind == "head":
-            done = sum(1 for t in g.tasks if self.snapshot.tasks[t].status.finished)
-            fold = "▸" if row.group in self.collapsed else "▾"
-            tail = f" {done}/{len(g.tasks)} "
-            name = set_cell_size(f" {fold}{st.symbol(g.status)} {row.group} ", BOX - 2 - len(tail))
-            head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
-            return [
-                Segment("┌", BORDER),
-                Segment(name, head_style),
-                Segment(tail + "┐", BORDER),
-            ]
+            return self._head(row.group, selected)
         body: list[Segment]
         if row.kind == "up":
             body = [Segment(set_cell_size("← " + ", ".join(g.upstream), inner), DIM)]
-        elif row.kind == "summary":
-            body = self._summary(g.tasks, inner)
         elif row.kind == "more":
             body = [Segment(set_cell_size(f"… {row.count} hidden by filter", inner), DIM)]
         else:
@@ -247,22 +236,34 @@ class GroupGraph(LinesView):
         task_style = st.style(task.status) + (CURSOR if selected else Style())
         return [Segment(label, task_style), Segment(badge, DIM)]
 
-    def _summary(self, tasks: tuple[str, ...], width: int) -> list[Segment]:
+    def _head(self, group: str, selected: bool) -> list[Segment]:
+        """`┌ ▾✔ name      3/5 ┐`; folded: `┌ ▸▶ name   ✔3 ▶2 ┐` (counts per status)."""
         assert self.snapshot is not None
-        counts: dict[str, int] = {}
-        for t in tasks:
-            key = str(self.snapshot.tasks[t].status)
-            counts[key] = counts.get(key, 0) + 1
-        segments: list[Segment] = []
-        used = 0
-        for status, n in counts.items():
-            text = f"{st.symbol(status)}{n} "
-            if used + len(text) > width:
-                break
-            segments.append(Segment(text, st.style(status)))
-            used += len(text)
-        segments.append(Segment(" " * (width - used)))
-        return segments
+        g = self.snapshot.groups[group]
+        tasks = self.snapshot.tasks
+        folded = group in self.collapsed
+        if folded:
+            counts: dict[str, int] = {}
+            for t in g.tasks:
+                key = str(tasks[t].status)
+                counts[key] = counts.get(key, 0) + 1
+            tail = [Segment(f"{st.symbol(k)}{n} ", st.style(k)) for k, n in counts.items()]
+        else:
+            done = sum(1 for t in g.tasks if tasks[t].status.finished)
+            tail = [Segment(f"{done}/{len(g.tasks)} ", BORDER)]
+        width = sum(len(seg.text) for seg in tail)
+        room = BOX - 3 - width
+        if room < 8:  # too many statuses for the box: keep the name readable
+            tail, width, room = [], 0, BOX - 3
+        fold = "▸" if folded else "▾"
+        name = set_cell_size(f" {fold}{st.symbol(g.status)} {group} ", room)
+        head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
+        return [Segment("┌", BORDER), Segment(name, head_style), *tail, Segment("┐", BORDER)]
+
+    def placeholder(self) -> list[Segment]:
+        return [
+            Segment("No valid version of this workflow yet: fix the errors above and save.", DIM)
+        ]
 
     # --- navigation --------------------------------------------------------------------------
 

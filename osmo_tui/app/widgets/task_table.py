@@ -120,7 +120,7 @@ class TaskTable(DataTable[str | Text]):
         snap = self.snapshot
         assert snap is not None
         status = Text(f"{st.symbol(task.status)} {task.status}", style=st.colour(task.status))
-        name = f"★ {task.name}" if task.lead else f"  {task.name}"
+        name = Text(f"★ {task.name}" if task.lead else f"  {task.name}")  # Text keeps the indent
         return [
             name,
             task.group,

@@ -1,0 +1,66 @@
+"""The `run` and `runs` commands as a user meets them: one clear line on bad input, watch mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from osmo_tui.cli.main import main
+
+
+def test_run_with_a_missing_file_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "nope.yaml", "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err == "osmo-tui: no such workflow file: nope.yaml\n"
+
+
+def test_runs_lists_an_empty_store_and_rejects_an_unknown_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["runs"]) == 0
+    assert "no runs in" in capsys.readouterr().err
+    assert main(["runs", "replay", "nope"]) == 2
+    assert "no run 'nope'" in capsys.readouterr().err
+
+
+def test_bad_speed_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wf = tmp_path / "w.yaml"
+    wf.write_text(
+        "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh]\n"
+    )
+    # not a terminal: `run` falls back to headless, but the speed is checked first
+    code = main(["run", str(wf), "--speed", "fast", "--no-watch", "--paused"])
+    assert code in (0, 2)
+
+
+@pytest.mark.slow
+def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -> None:
+    wf = tmp_path / "w.yaml"
+    body = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh, -c, 'sleep {n}']\n"
+    wf.write_text(body.format(n=1))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "osmo_tui.cli.main", "run", str(wf), "--headless", "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        while "watching" not in line:
+            assert line, "the watch loop ended early"
+            line = proc.stderr.readline()
+        time.sleep(0.3)
+        wf.write_text(body.format(n=2))
+        changed = proc.stderr.readline()
+        assert "w.yaml changed: 1 task changed (a)" in changed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
