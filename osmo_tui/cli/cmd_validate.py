@@ -87,5 +87,5 @@ def run(args: argparse.Namespace) -> int:
         for warning in loaded.warnings:
             where = f"{warning.location}: " if warning.location else ""
             print(f"{where}warning: {warning.message}", file=sys.stderr)
-        print("Workflow validation succeeded.", file=sys.stderr)
+        print("Workflow validation succeeded.")  # stdout, as OSMO's CLI prints it
     return 0

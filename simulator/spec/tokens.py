@@ -22,10 +22,25 @@ def input_path(index: int) -> str:
     return f"{DATA_LOCATION}/input/{index}"
 
 
-def _replace(text: str, key: str, value: str) -> str:
-    pattern = re.compile(r"{{[ ]*" + re.escape(key) + r"[ ]*}}")
-    encoded = json.dumps(value)[1:-1]
-    return pattern.sub(lambda _: encoded, text)
+_TOKEN = re.compile(r"{{[ ]*((?:input|host):[^}]*?|output|workflow_id)[ ]*}}")
+"""Any token OSMO might substitute; OSMO's per-key pattern is `{{[ ]*<key>[ ]*}}`."""
+
+
+def token_values(
+    task: TaskSpec, *, group: GroupSpec, workflow_id: str, host_of: Callable[[str], str]
+) -> dict[str, str]:
+    """Token key → value for one task (later keys win, as OSMO's sequential replaces do)."""
+    values: dict[str, str] = {}
+    for index, inp in enumerate(task.inputs):
+        values[f"input:{index}"] = input_path(index)
+        if isinstance(inp, TaskInput):
+            # `wf-id:task` inputs are aliased by their task part; a later duplicate wins
+            values[f"input:{inp.task.split(':')[-1]}"] = input_path(index)
+    values["output"] = OUTPUT_PATH
+    values["workflow_id"] = workflow_id
+    for peer in group.tasks:
+        values[f"host:{peer.name}"] = host_of(peer.name)
+    return values
 
 
 def substitute_text(
@@ -36,19 +51,16 @@ def substitute_text(
     workflow_id: str,
     host_of: Callable[[str], str],
 ) -> str:
-    """Substitute the tokens of `task` in a JSON text, in OSMO's order."""
+    """Substitute the tokens of `task` in a JSON text (one pass: values never hold tokens)."""
     if "{{" not in text:
         return text
-    for index, inp in enumerate(task.inputs):
-        text = _replace(text, f"input:{index}", input_path(index))
-        if isinstance(inp, TaskInput):
-            # `wf-id:task` inputs are aliased by their task part; a later duplicate wins
-            text = _replace(text, f"input:{inp.task.split(':')[-1]}", input_path(index))
-    text = _replace(text, "output", OUTPUT_PATH)
-    text = _replace(text, "workflow_id", workflow_id)
-    for peer in group.tasks:
-        text = _replace(text, f"host:{peer.name}", host_of(peer.name))
-    return text
+    values = token_values(task, group=group, workflow_id=workflow_id, host_of=host_of)
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        return match.group(0) if value is None else json.dumps(value)[1:-1]
+
+    return _TOKEN.sub(replace, text)
 
 
 def substitute_tokens(
@@ -67,7 +79,7 @@ def substitute_tokens(
     new = TaskSpec.model_validate_json(text)
     new.lead = task.lead
     new.resources = task.resources
-    return new, leftover_warnings(text, task, group)
+    return new, leftover_warnings(text, task, group) if "{{" in text else []
 
 
 def leftover_warnings(text: str, task: TaskSpec, group: GroupSpec) -> list[str]:
@@ -99,10 +111,6 @@ def unmatched_token_warnings(task: TaskSpec, group: GroupSpec) -> list[str]:
     text = task.model_dump_json()
     if "{{" not in text:
         return []
-    keys = {"output", "workflow_id"} | {f"host:{t.name}" for t in group.tasks}
-    for index, inp in enumerate(task.inputs):
-        keys.add(f"input:{index}")
-        if isinstance(inp, TaskInput):
-            keys.add(f"input:{inp.task.split(':')[-1]}")
+    keys = token_values(task, group=group, workflow_id="", host_of=str).keys()
     left = "".join(m.group(0) for m in _LEFTOVER.finditer(text) if m.group(1) not in keys)
     return leftover_warnings(left, task, group) if left else []

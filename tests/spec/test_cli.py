@@ -17,7 +17,8 @@ PIPELINE = EXAMPLES / "train_pipeline.yaml"
 
 def test_validate_valid(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(PIPELINE)]) == 0
-    assert "Workflow validation succeeded." in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert out == "Workflow validation succeeded.\n" and err == ""
 
 
 def test_validate_text_errors_one_per_line(
