@@ -119,3 +119,24 @@ def test_graph_of_invalid_file_is_one_line_per_error(
     path = write(tmp_path, wf(task(extra="inputs: [{task: nope}]")))
     assert main(["graph", str(path)]) == 1
     assert capsys.readouterr().err == f"osmo-tui: {path}:7:21: Task input nope does not exist.\n"
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "graph"])
+def test_spec_commands_import_nothing_heavy(command: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "from osmo_tui.cli.main import main\n"
+        f"main([{command!r}, {str(PIPELINE)!r}])\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stderr.strip().splitlines()[-1]))
+    heavy = {
+        m
+        for m in loaded
+        if m.split(".")[0] in ("textual", "rich", "docker", "kubernetes", "watchfiles")
+    }
+    assert not heavy
