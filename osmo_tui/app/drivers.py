@@ -46,6 +46,10 @@ class Driver:
     async def run(self, on_events: OnEvents) -> None:
         raise NotImplementedError
 
+    def abandon(self, message: str) -> list[Event]:
+        """The run is being replaced or the app quits: end it as canceled, return the events."""
+        return []
+
     async def close(self) -> None:
         """Release what the run holds (containers, pods); idempotent."""
 
@@ -76,6 +80,15 @@ class SimDriver(Driver):
         if self.finished:
             return []
         return list(self.sim.cancel(scope=scope, name=name, message=message))
+
+    def abandon(self, message: str, limit: int = 1_000_000) -> list[Event]:
+        """Cancel and play the cancellation out in virtual time (instant), so the record ends."""
+        if self.finished:
+            return []
+        events = self.cancel(message=message)
+        while not self.finished and len(events) < limit:
+            events.extend(self.step())
+        return events
 
 
 class ReplayDriver(Driver):

@@ -138,14 +138,15 @@ class Session:
     def start(self, driver: Driver | None = None) -> Driver:
         """Begin a new run of the current plan (or play `driver`); resets the view state."""
         assert self.plan is not None
-        self.driver = driver if driver is not None else self._make_driver()
-        self.snapshot = RunSnapshot.from_plan(self.plan)
-        self.snapshot.backend = self.driver.backend
         self.events = []
         self.logs = LogBuffer()
         self.run_dir = None
-        replaying = isinstance(self.driver, ReplayDriver)
-        self._recorder = self._make_recorder() if self.options.record and not replaying else None
+        backend = driver.backend if driver is not None else self.options.backend
+        record = self.options.record and not isinstance(driver, ReplayDriver)
+        self._recorder = self._make_recorder(backend) if record else None
+        self.driver = driver if driver is not None else self._make_driver()
+        self.snapshot = RunSnapshot.from_plan(self.plan)
+        self.snapshot.backend = self.driver.backend
         return self.driver
 
     def _make_driver(self) -> Driver:
@@ -161,18 +162,19 @@ class Session:
         from simulator.engine.realtime import RealtimeRun
 
         backend = get_backend(opts.backend)
-        return RealtimeDriver(RealtimeRun(self.plan, backend), opts.backend)
+        run = RealtimeRun(self.plan, backend, run_dir=self.run_dir)
+        return RealtimeDriver(run, opts.backend)
 
-    def _make_recorder(self) -> Any:
+    def _make_recorder(self, backend: str) -> Any:
         """Record the run in the run store (spec, events, logs, report) as it happens."""
         from simulator.runs import RunStore
 
-        assert self.plan is not None and self.driver is not None
+        assert self.plan is not None
         rendered = getattr(self.loaded, "rendered", "") or ""
         recorder = RunStore().create(
             workflow=self.plan.workflow,
             workflow_id=self.plan.workflow_id,
-            backend=self.driver.backend,
+            backend=backend,
             spec=rendered,
             source=str(self.options.path or ""),
         )

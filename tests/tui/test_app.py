@@ -181,3 +181,21 @@ def test_editor_command_opens_the_error_line() -> None:
     assert editor_command("wf.yaml", 12, "vim") == ["vim", "+12", "wf.yaml"]
     assert editor_command("wf.yaml", None, "nano -w") == ["nano", "-w", "wf.yaml"]
     assert editor_command("wf.yaml", 3, "code --wait") == ["code", "--wait", "-g", "wf.yaml:3"]
+
+
+async def test_rerun_ends_the_old_run_canceled_in_the_run_store(scenario: Scenario) -> None:
+    from simulator.runs import RunStore
+
+    path = scenario("default: {duration: 100}\n")
+    app = make_app(RunOptions(scenario=path), plan=small_plan(), speed=1.0, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("r", "plus", "plus", "plus")
+        await settle(pilot)
+        assert app.session.run_dir is not None
+        log = app.session.log_path("download")
+        assert log is not None and log.parent == app.session.run_dir / "logs"
+    runs = RunStore().list()
+    assert [r.status for r in runs] == ["FAILED_CANCELED", "COMPLETED"]
+    recorded = RunStore().load(runs[-1].id)
+    assert len(recorded.events) == len(app.session.events)

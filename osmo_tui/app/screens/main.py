@@ -180,6 +180,10 @@ class MainScreen(RunActions):
     def on_main_screen_events_arrived(self, _message: EventsArrived) -> None:
         self.posted = False
         batch, self.pending = self.pending, []
+        self._absorb(batch)
+
+    def _absorb(self, batch: list[Event]) -> None:
+        """Fold a batch into the session and mark the views for the next repaint."""
         session = self.osmo.session
         if not batch or session.snapshot is None:
             return
@@ -250,8 +254,13 @@ class MainScreen(RunActions):
             else:
                 await self._play(active)
         finally:
-            if session.driver is not None:
-                await session.driver.close()
+            active_driver = session.driver
+            if active_driver is not None:
+                # end the old run on the record before anything replaces it
+                leftover = self.pending + active_driver.abandon("superseded in osmo-tui")
+                self.pending = []
+                self._absorb(leftover)
+                await active_driver.close()
             session.finish_recording()
             closed.set()
 
