@@ -24,6 +24,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from simulator.spec.loader import dry_run
 
-    text = dry_run(args.file, set_values=args.set_values, set_strings=args.set_strings)
+    text = dry_run(
+        args.file,
+        set_values=args.set_values,
+        set_strings=args.set_strings,
+        pool_config=args.pool_config,
+    )
     sys.stdout.write(text)
     return 0

@@ -13,6 +13,8 @@ Pool-config file (`--pool-config P`, else `$OSMO_TUI_POOL_CONFIG`, else `./osmo-
     max_queue_timeout: 60d
     max_num_tasks: 50                # set it to make "more than N tasks" an error (OSMO: 20)
     topology_keys: []                # keys `resources.*.topology[].key` may use
+    max_render_time: 0.5             # CPU seconds and memory one Jinja render may use
+    max_render_memory: 100Mi
     platforms:                       # merged per field over the built-in platforms;
       host: {privileged_allowed: true, allowed_mounts: [/data]}
       my-orin: {arch: arm64, cpu: 12, memory: 64Gi, gpus: 1, gpu_model: Orin, nodes: 1}
@@ -102,8 +104,19 @@ class PoolConfig(BaseModel):
     """None: OSMO's server default of 20 is only a warning; set: more tasks is an error."""
     topology_keys: list[str] = Field(default_factory=list)
     """Topology keys resources may require."""
+    max_render_time: float = 0.5
+    """CPU seconds one Jinja render may take (OSMO's `user_workflow_limits`)."""
+    max_render_memory: str = "100Mi"
+    """Memory one Jinja render may allocate (OSMO's `user_workflow_limits`)."""
     source: str | None = Field(default=None, exclude=True)
     """The pool-config file merged into this pool, if any."""
+
+    @field_validator("max_render_memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if quantity_unit_error("memory", str(value)):
+            raise ValueError(f"invalid quantity {value!r}")
+        return value
 
     @field_validator(
         "default_exec_timeout",

@@ -25,6 +25,7 @@ from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
+from simulator.spec.units import parse_quantity
 
 
 @dataclass
@@ -77,8 +78,17 @@ def _read(path: Path) -> str:
         raise UsageError(f"{path}: {exc.strerror}") from None
 
 
+def render_limits(pool: PoolConfig) -> render.Limits:
+    """The pool's Jinja limits."""
+    return render.Limits(pool.max_render_time, parse_quantity(pool.max_render_memory))
+
+
 def render_stage(
-    path: Path, text: str, set_values: Iterable[str], set_strings: Iterable[str]
+    path: Path,
+    text: str,
+    set_values: Iterable[str],
+    set_strings: Iterable[str],
+    limits: render.Limits = render.DEFAULT_LIMITS,
 ) -> tuple[str, LineMap, dict[str, Any]]:
     """Sections and the first Jinja render; returns (rendered, line map, --set variables)."""
     file = str(path)
@@ -93,7 +103,7 @@ def render_stage(
         return sections.workflow, LineMap(sections.workflow, None, sections.workflow_line), set_only
     data = render.variables(sections.defaults, set_values, set_strings)
     try:
-        rendered = render.render(sections.workflow, data)
+        rendered = render.render(sections.workflow, data, limits)
     except render.RenderError as exc:
         line = sections.workflow_line + exc.lineno if exc.lineno else None
         raise _fail([(exc.message, Location(file, line, 1 if line else None))]) from None
@@ -164,12 +174,13 @@ def load_workflow(
     text = _read(path)
     if pool is None:
         pool = load_pool(pool_config)
-    rendered, linemap, set_only = render_stage(path, text, set_values, set_strings)
+    limits = render_limits(pool)
+    rendered, linemap, set_only = render_stage(path, text, set_values, set_strings, limits)
     locator = Locator(str(path), None, linemap)
     data = parse_stage(rendered, locator)
     dependencies = [path]
     inline_localpaths(data, path, locator, dependencies)
-    data = second_render(data, set_only, locator)
+    data = second_render(data, set_only, locator, limits)
     spec = model_stage(data, locator)
     refs = checks.task_refs(spec)
     findings = checks.Findings()
@@ -243,13 +254,19 @@ def _soft_warnings(
 
 
 def dry_run(
-    path: str | os.PathLike[str], *, set_values: Iterable[str] = (), set_strings: Iterable[str] = ()
+    path: str | os.PathLike[str],
+    *,
+    set_values: Iterable[str] = (),
+    set_strings: Iterable[str] = (),
+    pool_config: str | os.PathLike[str] | None = None,
 ) -> str:
     """What OSMO's `--dry-run` prints: render, YAML, labels, then `yaml.dump` with sorted keys."""
     import yaml
 
     path = Path(path)
-    rendered, linemap, _ = render_stage(path, _read(path), set_values, set_strings)
+    text = _read(path)
+    limits = render_limits(load_pool(pool_config))
+    rendered, linemap, _ = render_stage(path, text, set_values, set_strings, limits)
     locator = Locator(str(path), None, linemap)
     data = parse_stage(rendered, locator)
     _check_labels(data, locator)

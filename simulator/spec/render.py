@@ -54,6 +54,17 @@ class RenderError(Exception):
         self.lineno = lineno
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Per-render limits (OSMO's `user_workflow_limits`; the pool config may change them)."""
+
+    max_time: float = MAX_TIME
+    max_memory: int = MAX_MEMORY
+
+
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class Sections:
     workflow: str
@@ -145,7 +156,7 @@ def protect_tokens(text: str, data: dict[str, Any]) -> str:
     return TOKEN_RE.sub(hashed, text)
 
 
-def render(text: str, data: dict[str, Any]) -> str:
+def render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> str:
     """Protect tokens, then render `text` in the sandbox; raises RenderError."""
     if not any(marker in TOKEN_RE.sub("", text) for marker in ("{{", "{%", "{#")):
         # Only OSMO tokens: Jinja would give the text back unchanged (minus one trailing newline),
@@ -153,10 +164,10 @@ def render(text: str, data: dict[str, Any]) -> str:
         return text[:-1] if text.endswith("\n") else text
     data = dict(data)
     text = protect_tokens(text, data)
-    return sandboxed_render(text, data)
+    return sandboxed_render(text, data, limits)
 
 
-def _render_here(text: str, data: dict[str, Any]) -> dict[str, Any]:
+def _render_here(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     """Render in this process; returns {"text"} or {"error", "line"} (never raises)."""
     import jinja2
     import jinja2.sandbox
@@ -165,8 +176,7 @@ def _render_here(text: str, data: dict[str, Any]) -> dict[str, Any]:
         env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
         return {"text": env.from_string(text).render(data)}
     except MemoryError:
-        message = f"Sandboxed process exceeded memory limit of {MAX_MEMORY} bytes"
-        return {"error": f"Jinja substitution failure: {MemoryError}: {message}", "line": None}
+        return _memory_error(limits)
     except RecursionError as exc:
         return {"error": f"Jinja substitution failure: {type(exc)}: {exc}", "line": None}
     except Exception as exc:
@@ -189,25 +199,35 @@ def _vm_size() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _child(text: str, data: dict[str, Any], write_fd: int) -> None:
+def _memory_error(limits: Limits) -> dict[str, Any]:
+    message = f"Sandboxed process exceeded memory limit of {limits.max_memory} bytes"
+    return {"error": f"Jinja substitution failure: {MemoryError}: {message}", "line": None}
+
+
+def _time_error(limits: Limits) -> dict[str, Any]:
+    message = f"Process exceeded time limit of {limits.max_time} seconds"
+    return {"error": f"Jinja substitution failure: {TimeoutError}: {message}", "line": None}
+
+
+def _child(text: str, data: dict[str, Any], write_fd: int, limits: Limits) -> None:
     """Body of the forked renderer: apply the limits, render, send JSON, exit (never returns)."""
     status = 0
     try:
         import resource
 
         with contextlib.suppress(ValueError, OSError):
-            limit = _vm_size() + MAX_MEMORY
+            limit = _vm_size() + limits.max_memory
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
         def _timeout(signum: int, frame: Any) -> None:
-            raise TimeoutError(f"Process exceeded time limit of {MAX_TIME} seconds")
+            raise TimeoutError(f"Process exceeded time limit of {limits.max_time} seconds")
 
         signal.signal(signal.SIGPROF, _timeout)
-        signal.setitimer(signal.ITIMER_PROF, MAX_TIME)
+        signal.setitimer(signal.ITIMER_PROF, limits.max_time)
         try:
-            result = _render_here(text, data)
-        except TimeoutError as exc:  # raised from the signal handler outside Jinja's frames
-            result = {"error": f"Jinja substitution failure: {type(exc)}: {exc}", "line": None}
+            result = _render_here(text, data, limits)
+        except TimeoutError:  # raised from the signal handler outside Jinja's frames
+            result = _time_error(limits)
         signal.setitimer(signal.ITIMER_PROF, 0)
         payload = json.dumps(result).encode()
         view = memoryview(payload)
@@ -220,15 +240,19 @@ def _child(text: str, data: dict[str, Any], write_fd: int) -> None:
         os._exit(status)
 
 
-def sandboxed_render(text: str, data: dict[str, Any]) -> str:
-    """Render in a forked child limited to MAX_TIME CPU seconds and MAX_MEMORY extra bytes."""
-    result = _render_forked(text, data) if hasattr(os, "fork") else _render_here(text, data)
+def sandboxed_render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> str:
+    """Render in a forked child limited to `limits.max_time` CPU seconds and
+    `limits.max_memory` bytes on top of this process (in-process where fork does not exist)."""
+    if hasattr(os, "fork"):
+        result = _render_forked(text, data, limits)
+    else:
+        result = _render_here(text, data, limits)
     if "error" in result:
         raise RenderError(result["error"], result.get("line"))
     return str(result["text"])
 
 
-def _render_forked(text: str, data: dict[str, Any]) -> dict[str, Any]:
+def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     import jinja2.sandbox  # noqa: F401  (imported before fork so the child starts warm)
 
     read_fd, write_fd = os.pipe()
@@ -237,7 +261,7 @@ def _render_forked(text: str, data: dict[str, Any]) -> dict[str, Any]:
         pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        _child(text, data, write_fd)
+        _child(text, data, write_fd, limits)
     os.close(write_fd)
     chunks: list[bytes] = []
     deadline = time.monotonic() + _WALL_LIMIT
@@ -259,10 +283,8 @@ def _render_forked(text: str, data: dict[str, Any]) -> dict[str, Any]:
         os.close(read_fd)
         os.waitpid(pid, 0)
     if killed:
-        message = f"Process exceeded time limit of {MAX_TIME} seconds"
-        return {"error": f"Jinja substitution failure: {TimeoutError}: {message}", "line": None}
+        return _time_error(limits)
     try:
         return dict(json.loads(b"".join(chunks)))
-    except ValueError:
-        message = f"Sandboxed process exceeded memory limit of {MAX_MEMORY} bytes"
-        return {"error": f"Jinja substitution failure: {MemoryError}: {message}", "line": None}
+    except ValueError:  # the child died without a result: the memory limit killed it
+        return _memory_error(limits)

@@ -124,7 +124,12 @@ def _strings(node: Any, path: DocPath) -> list[tuple[DocPath, str]]:
     return found
 
 
-def second_render(data: Any, set_only: dict[str, Any], locator: Locator) -> Any:
+def second_render(
+    data: Any,
+    set_only: dict[str, Any],
+    locator: Locator,
+    limits: render.Limits = render.DEFAULT_LIMITS,
+) -> Any:
     """The server's render of the re-dumped spec; returns the (possibly changed) data."""
     if not _any_jinja(data):
         return data
@@ -132,9 +137,9 @@ def second_render(data: Any, set_only: dict[str, Any], locator: Locator) -> Any:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump(data, Dumper=dumper)
     try:
-        out = render.render(text, set_only)
+        out = render.render(text, set_only, limits)
     except render.RenderError as exc:
-        where = locator.of(_culprit(candidates, set_only))
+        where = locator.of(_culprit(candidates, set_only, limits))
         raise SpecErrors([SpecError(exc.message, where)]) from None
     if out in (text, text.rstrip("\n")):
         return data
@@ -145,12 +150,14 @@ def second_render(data: Any, set_only: dict[str, Any], locator: Locator) -> Any:
         raise SpecErrors([SpecError(message, locator.of(candidates[0][0]))]) from None
 
 
-def _culprit(candidates: list[tuple[DocPath, str]], set_only: dict[str, Any]) -> DocPath:
+def _culprit(
+    candidates: list[tuple[DocPath, str]], set_only: dict[str, Any], limits: render.Limits
+) -> DocPath:
     """The first string (in document order) that fails to render on its own."""
     ordered = sorted(candidates, key=lambda c: [str(p) for p in c[0]])
     for path, text in ordered:
         try:
-            render.render(text, set_only)
+            render.render(text, set_only, limits)
         except render.RenderError:
             return path
     return ordered[0][0] if ordered else ()

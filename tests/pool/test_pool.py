@@ -192,3 +192,13 @@ def test_builtin_pool_is_valid() -> None:
     again = PoolConfig.model_validate(pool.model_dump())
     assert again.platforms == pool.platforms
     assert again.default_platform == pool.default_platform
+
+
+def test_render_limits_come_from_the_pool(tmp_path: Path) -> None:
+    text = "workflow:\n  name: wf\n{% for i in range(100000) %}{% for j in range(300) %}{% endfor %}{% endfor %}\n"
+    message = errors(tmp_path, text)[0]
+    assert message.endswith("Process exceeded time limit of 0.5 seconds")
+    pool = tmp_path / "pool.yaml"
+    pool.write_text("max_render_time: 0.05\nmax_render_memory: 200Mi\n")
+    message = errors(tmp_path, "workflow:\n  name: {{ 'x' * 300 * 2**20 }}\n", pool_config=pool)[0]
+    assert message.endswith(f"exceeded memory limit of {200 * 2**20} bytes")
