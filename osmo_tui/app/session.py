@@ -84,6 +84,8 @@ class Session:
         self.run_dir: Path | None = None
         self._recorder: Any = None
         self._task_specs: dict[str, Any] = {}
+        self.fingerprint: tuple[tuple[str, bytes], ...] = ()
+        """The watched files' contents at the last load (a save that changes nothing is not news)."""
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class Session:
             )
             plan = plan_from_spec(loaded, workflow_id=opts.workflow_id)
         except SpecErrors as exc:
+            self.fingerprint = self.current_fingerprint()
             self.errors = list(exc.errors)
             return LoadOutcome(False, self.errors)
         except SpecError as exc:
@@ -111,6 +114,7 @@ class Session:
         except OsmoTuiError as exc:
             self.errors = [SpecError(exc.render())]
             return LoadOutcome(False, self.errors)
+        self.fingerprint = self.current_fingerprint()
         new_specs = _task_specs(loaded, plan)
         diff = diff_tasks(self._task_specs, new_specs) if self.plan is not None else None
         self.loaded, self.plan, self.errors, self._task_specs = loaded, plan, [], new_specs
@@ -120,6 +124,15 @@ class Session:
         """Show a plan built elsewhere (tests, replays of recorded runs)."""
         self.plan = plan
         self._task_specs = {name: _plain(t) for name, t in plan.tasks.items()}
+
+    def current_fingerprint(self) -> tuple[tuple[str, bytes], ...]:
+        out = []
+        for path in self.dependencies():
+            try:
+                out.append((str(path), path.read_bytes()))
+            except OSError:
+                out.append((str(path), b""))
+        return tuple(out)
 
     def dependencies(self) -> list[Path]:
         """Files whose change means a reload: workflow, localpath files, pool config, scenario."""

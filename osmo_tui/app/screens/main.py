@@ -148,7 +148,20 @@ class MainScreen(RunActions):
             mode=mode,
             realtime=bool(driver and driver.realtime),
             note=self.note,
+            virtual_now=self.virtual_now(),
         )
+
+    def virtual_now(self) -> float | None:
+        """Virtual time between events while playing (the header's clock moves smoothly)."""
+        driver = self.osmo.session.driver
+        pb = self.playback
+        if driver is None or driver.realtime or driver.finished or self.scrub is not None:
+            return None
+        if pb.paused or math.isinf(pb.speed):
+            return driver.now
+        ahead = pb.anchor_virtual + (self.osmo.clock() - pb.anchor_wall) * pb.speed
+        limit = driver.next_time
+        return max(driver.now, min(ahead, limit) if limit is not None else ahead)
 
     def _show_task(self, *, fresh: bool) -> None:
         session = self.osmo.session
@@ -196,8 +209,8 @@ class MainScreen(RunActions):
         """Repaint what changed since the last tick (at most REFRESH_HZ times a second)."""
         if not self._dirty:
             driver = self.osmo.session.driver
-            if driver is not None and driver.realtime and not driver.finished:
-                self._update_header()  # real elapsed time ticks on
+            if driver is not None and not driver.finished and not self.playback.paused:
+                self._update_header()  # the clock ticks on between events
             return
         self._dirty = False
         changed, self._changed = self._changed, set()
@@ -312,8 +325,10 @@ class MainScreen(RunActions):
     async def _watch(self) -> None:
         from simulator.watch import awatch_files
 
-        async for _changed in awatch_files(self.osmo.session.dependencies):
-            self.reload()
+        session = self.osmo.session
+        async for _changed in awatch_files(session.dependencies):
+            if session.current_fingerprint() != session.fingerprint:  # e.g. already reloaded
+                self.reload()
 
     def reload(self) -> LoadOutcome:
         """Re-read the workflow; valid: new run with a summary; invalid: errors, old graph kept."""

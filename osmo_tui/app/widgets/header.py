@@ -30,6 +30,7 @@ class RunHeader(Static):
         mode: str,
         realtime: bool,
         note: str = "",
+        virtual_now: float | None = None,
     ) -> None:
         if snap is None:
             self.update(f"[b]{escape(title)}[/b]  [red]no valid version yet[/]\n{escape(note)}")
@@ -37,7 +38,8 @@ class RunHeader(Static):
         if realtime and self.started_at is not None:
             elapsed = f"{st.duration(self.clock() - self.started_at) or '0s'} real"
         else:
-            elapsed = f"{st.duration(snap.time) or '0s'} virtual"
+            now = max(snap.time, virtual_now or 0.0)
+            elapsed = f"{st.duration(now) or '0s'} virtual"
         first = (
             f"[b]{escape(snap.workflow)}[/b] [grey62]{escape(snap.workflow_id)}[/]  "
             f"{st.markup(snap.status)}  [grey62]backend[/] {escape(snap.backend or '?')}  "
