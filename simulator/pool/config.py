@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from simulator.errors import Location, SpecError, SpecErrors
+from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.platforms import WELL_KNOWN, host_arch, host_gpus, host_platforms
 from simulator.spec.units import parse_duration, quantity_unit_error
 
@@ -195,6 +195,8 @@ def _read_config(source: Path) -> tuple[dict[str, Any], Any]:
 
     try:
         text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such pool config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SpecErrors(

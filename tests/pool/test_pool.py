@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.errors import SpecErrors
+from simulator.errors import SpecErrors, UsageError
 from simulator.pool.config import find_pool_config, load_pool, merge
 from simulator.pool.platforms import WELL_KNOWN
 from tests.spec.helpers import errors, load, task, wf
@@ -107,8 +107,10 @@ def test_bad_pool_config_is_located(tmp_path: Path) -> None:
     path.write_text("[unclosed\n")
     with pytest.raises(SpecErrors, match="Pool config is not properly formatted"):
         load_pool(path)
-    with pytest.raises(SpecErrors, match="Cannot read pool config"):
+    with pytest.raises(UsageError, match="no such pool config file"):
         load_pool(tmp_path / "missing.yaml")
+    with pytest.raises(SpecErrors, match="Cannot read pool config"):
+        load_pool(tmp_path)  # a directory
 
 
 def test_platform_must_exist(tmp_path: Path) -> None:
