@@ -141,6 +141,48 @@ DOCS = st.recursive(
 )
 
 
+def _parsed(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:  # templated seeds are not YAML before rendering
+        return None
+
+
+PARSED = [doc for doc in map(_parsed, SEEDS) if isinstance(doc, dict)]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths(value, (*path, i))
+    return found
+
+
+@st.composite
+def restructured(draw: st.DrawFn) -> str:
+    """A parsed real workflow with values replaced, keys dropped or lists emptied."""
+    import copy
+
+    doc = copy.deepcopy(draw(st.sampled_from(PARSED)))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(DOCS)
+    return yaml.safe_dump(doc)
+
+
 def _check(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wf.yaml"
@@ -164,6 +206,12 @@ def test_mutated_workflows_fail_cleanly(text: str) -> None:
 @given(DOCS)
 def test_random_documents_fail_cleanly(doc: Any) -> None:
     _check(yaml.safe_dump({"workflow": doc}))
+
+
+@SETTINGS
+@given(restructured())
+def test_restructured_workflows_fail_cleanly(text: str) -> None:
+    _check(text)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
