@@ -38,6 +38,22 @@ class Playback:
             return 0.0
         return self.anchor_wall + (next_time - self.anchor_virtual) / self.speed - wall
 
+    def position(self, wall: float, now: float, next_time: float | None) -> float:
+        """The virtual time shown now: frozen while paused, moving with the wall clock between
+        events while playing (never past the next event, never behind the last one)."""
+        if self.paused:
+            return max(now, self.anchor_virtual)
+        if math.isinf(self.speed):
+            return now
+        ahead = self.anchor_virtual + (wall - self.anchor_wall) * self.speed
+        if next_time is not None:
+            ahead = min(ahead, next_time)
+        return max(now, ahead)
+
+    def retime(self, wall: float, now: float, next_time: float | None) -> None:
+        """Re-anchor at the current position: call before changing speed or pause."""
+        self.anchor(wall, self.position(wall, now, next_time))
+
     def change_speed(self, delta: int) -> float:
         index = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
         self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, index + delta))]

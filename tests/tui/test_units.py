@@ -62,3 +62,17 @@ def test_diff_summary_names_added_removed_and_changed_tasks() -> None:
     assert (diff.added, diff.removed, diff.changed) == (("d",), ("c",), ("b",))
     assert diff.summary() == "1 task added (d); 1 task removed (c); 1 task changed (b)"
     assert diff_tasks({"a": 1}, {"a": 1}).summary() == "no task changed"
+
+
+def test_the_virtual_clock_freezes_on_pause_and_resumes_from_there() -> None:
+    pb = Playback(speed=10.0)
+    pb.anchor(wall=0.0, virtual=0.0)
+    assert pb.position(wall=1.5, now=0.0, next_time=100.0) == 15.0
+    assert pb.position(wall=20.0, now=0.0, next_time=100.0) == 100.0  # never past the next event
+    pb.retime(wall=1.5, now=0.0, next_time=100.0)
+    pb.paused = True
+    assert pb.position(wall=9.0, now=0.0, next_time=100.0) == 15.0
+    pb.retime(wall=9.0, now=0.0, next_time=100.0)
+    pb.paused = False
+    assert pb.position(wall=10.0, now=0.0, next_time=100.0) == 25.0
+    assert pb.due_in(100.0, wall=10.0) == 7.5

@@ -74,6 +74,9 @@ class RunActions(Screen[None]):
     def focus_view(self) -> None:
         raise NotImplementedError
 
+    def retime(self) -> None:
+        raise NotImplementedError
+
     # --- actions -----------------------------------------------------------------------------
 
     def action_quit(self) -> None:
@@ -116,21 +119,25 @@ class RunActions(Screen[None]):
         except OsmoTuiError as exc:  # OSMO refuses some cancels (e.g. a finished task)
             self.notify(exc.render(), severity="warning", timeout=4)
             return
+        self.retime()
         self.deliver(events)
         self.wake()
         what = "workflow" if scope == "workflow" else f"task {name}"
         self.notify(f"Cancel requested for {what}", timeout=3)
 
     def action_pause(self) -> None:
+        self.retime()
         self.playback.paused = not self.playback.paused
         self.wake()
 
     def action_step(self) -> None:
+        self.retime()
         self.playback.paused = True
         self.playback.steps_requested += 1
         self.wake()
 
     def action_speed(self, delta: int) -> None:
+        self.retime()
         speed = self.playback.change_speed(delta)
         self.wake()
         self.notify(f"Speed {speed_label(speed)}", timeout=2)
@@ -138,6 +145,7 @@ class RunActions(Screen[None]):
     def action_scrub(self, direction: int) -> None:
         driver = self.osmo.session.driver
         if driver is not None and not driver.finished and not self.playback.paused:
+            self.retime()
             self.playback.paused = True  # scrubbing a live run pauses it first
             self.wake()
         self.scrub_step(direction)

@@ -154,14 +154,14 @@ class MainScreen(RunActions):
     def virtual_now(self) -> float | None:
         """Virtual time between events while playing (the header's clock moves smoothly)."""
         driver = self.osmo.session.driver
-        pb = self.playback
         if driver is None or driver.realtime or driver.finished or self.scrub is not None:
             return None
-        if pb.paused or math.isinf(pb.speed):
-            return driver.now
-        ahead = pb.anchor_virtual + (self.osmo.clock() - pb.anchor_wall) * pb.speed
-        limit = driver.next_time
-        return max(driver.now, min(ahead, limit) if limit is not None else ahead)
+        return self.playback.position(self.osmo.clock(), driver.now, driver.next_time)
+
+    def retime(self) -> None:
+        driver = self.osmo.session.driver
+        if driver is not None and not driver.realtime:
+            self.playback.retime(self.osmo.clock(), driver.now, driver.next_time)
 
     def _show_task(self, *, fresh: bool) -> None:
         session = self.osmo.session
@@ -287,13 +287,14 @@ class MainScreen(RunActions):
                 break
             if not pb.may_step:
                 await self._sleep(0.25)
-                pb.anchor(clock(), driver.now)
                 continue
             wait = pb.due_in(next_time, clock())
             if wait > 0:
                 await self._sleep(min(wait, 0.1))
                 continue
             self.deliver(driver.step())
+            if pb.steps_requested:  # a single step: the paused clock moves to the event
+                pb.anchor(clock(), driver.now)
             pb.stepped()
             if not math.isinf(pb.speed) or time.perf_counter() - budget > 0.02:
                 await asyncio.sleep(0)  # let the screen paint between bursts
@@ -306,9 +307,6 @@ class MainScreen(RunActions):
 
     def wake(self) -> None:
         """Playback settings changed: the worker re-reads them now rather than after a sleep."""
-        driver = self.osmo.session.driver
-        if driver is not None:
-            self.playback.anchor(self.osmo.clock(), driver.now)
         self._wake.set()
         self._update_header()
 

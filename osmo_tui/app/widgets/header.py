@@ -42,8 +42,8 @@ class RunHeader(Static):
             elapsed = f"{st.duration(now) or '0s'} virtual"
         first = (
             f"[b]{escape(snap.workflow)}[/b] [grey62]{escape(snap.workflow_id)}[/]  "
-            f"{st.markup(snap.status)}  [grey62]backend[/] {escape(snap.backend or '?')}  "
-            f"[grey62]t[/] {elapsed}  {escape(mode)}"
+            f"{st.markup(snap.status)}  {escape(mode)}  {elapsed}  "
+            f"[grey62]on[/] {escape(snap.backend or '?')}"
         )
         counts = {str(k): n for k, n in snap.counts().items()}
         keys = [k for k in ORDER if counts.get(k)]
