@@ -66,6 +66,8 @@ __all__ = ["SimRun", "load_scenario"]
 _Gang = list[tuple[str, int, int]]
 """(task, retry, generation) placed together."""
 _Fifo = deque[tuple[float, int, str]]
+_NO_SCRIPT = InferredTask(None, None, (), "", "")
+"""What a task without a spec (a plan built in code) says: nothing."""
 
 
 class SimRun:
@@ -101,6 +103,18 @@ class SimRun:
         self._fifos: dict[float, _Fifo] = {}
         """Timers by delay: armed at non-decreasing times, so each delay is a FIFO (no heap)."""
         self._out: list[Event] = []
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            CreateGroup: self._on_create_group,
+            CreateAttempt: self._on_create_attempt,
+            ReleaseBarrier: self._on_release,
+            KillTask: self._on_kill,
+            RestartTask: self._on_restart,
+            ArmTimer: self._arm,
+            CancelTimer: self._on_cancel_timer,
+            CleanupGroup: self._on_cleanup,
+        }
+        self._plain: dict[int, AttemptPlan] = {}
+        """Resolved attempts of tasks the scenario does not mention, by their inferred script."""
         self._push(0.0, self._begin, None)
         for event in self.scenario.events:
             self._push(event.at, self._scripted_cancel, event)
@@ -214,12 +228,13 @@ class SimRun:
         gen, event = arg
         if self._gen.get(event.task) != gen:
             return  # the attempt was killed or restarted since this was scheduled
-        if isinstance(event, TaskExited | TaskFailed):
-            self._release_capacity(event.task)
-        if isinstance(event, TaskLog):
+        kind = type(event)
+        if kind is TaskLog:
             self._out.append(event)
-        else:
-            self._feed(event)
+            return
+        if (kind is TaskExited or kind is TaskFailed) and self._held:
+            self._release_capacity(event.task)
+        self._feed(event)
 
     def _later(self, delay: float, task: str, event: BackendReport) -> None:
         if not math.isinf(delay):
@@ -261,11 +276,21 @@ class SimRun:
     def _infer(self, task: str) -> InferredTask:
         inferred = self._inferred.get(task)
         if inferred is None:
-            inferred = self._inferred[task] = infer_task(self.plan.tasks[task].spec)
+            spec = self.plan.tasks[task].spec
+            inferred = _NO_SCRIPT if spec is None else infer_task(spec)
+            self._inferred[task] = inferred
         return inferred
 
     def _new_attempt(self, task: str, retry: int) -> AttemptPlan:
-        attempt = resolve_attempt(self.scenario, task, retry, self._infer(task))
+        inferred = self._infer(task)
+        if task in self.scenario.tasks:
+            attempt = resolve_attempt(self.scenario, task, retry, inferred)
+        else:  # only the script and the defaults decide: the same for every such task
+            attempt = self._plain.get(id(inferred))  # type: ignore[assignment]
+            if attempt is None:
+                attempt = self._plain[id(inferred)] = resolve_attempt(
+                    self.scenario, task, retry, inferred
+                )
         jitter = self.scenario.jitter
         if jitter and not math.isinf(attempt.duration):
             factor = 1.0 + self._rng.uniform(-jitter, jitter)
@@ -285,27 +310,33 @@ class SimRun:
     # --- actions ----------------------------------------------------------------------------------
 
     def _apply(self, actions: list[Action]) -> None:
+        handlers = self._handlers
         for action in actions:
-            match action:
-                case CreateGroup():
-                    self._create([(t, 0) for t in self.plan.groups[action.group].tasks])
-                case CreateAttempt():
-                    self._create([(action.task, action.retry)])
-                case ReleaseBarrier():
-                    self._run(action.task, action.retry)
-                case KillTask():
-                    self._gen[action.task] = self._gen.get(action.task, 0) + 1
-                    self._release_capacity(action.task)
-                case RestartTask():
-                    self._gen[action.task] = self._gen.get(action.task, 0) + 1
-                    self._soon(0.0, action.task, TaskReady(self.now, action.task, action.retry))
-                case ArmTimer():
-                    self._arm(action)
-                case CancelTimer():
-                    self._timers.pop(action.key, None)
-                case CleanupGroup():
-                    for task in self.plan.groups[action.group].tasks:
-                        self._release_capacity(task)
+            handlers[type(action)](action)
+
+    def _on_create_group(self, action: CreateGroup) -> None:
+        self._create([(t, 0) for t in self.plan.groups[action.group].tasks])
+
+    def _on_create_attempt(self, action: CreateAttempt) -> None:
+        self._create([(action.task, action.retry)])
+
+    def _on_release(self, action: ReleaseBarrier) -> None:
+        self._run(action.task, action.retry)
+
+    def _on_kill(self, action: KillTask) -> None:
+        self._gen[action.task] = self._gen.get(action.task, 0) + 1
+        self._release_capacity(action.task)
+
+    def _on_restart(self, action: RestartTask) -> None:
+        self._gen[action.task] = self._gen.get(action.task, 0) + 1
+        self._soon(0.0, action.task, TaskReady(self.now, action.task, action.retry))
+
+    def _on_cancel_timer(self, action: CancelTimer) -> None:
+        self._timers.pop(action.key, None)
+
+    def _on_cleanup(self, action: CleanupGroup) -> None:
+        for task in self.plan.groups[action.group].tasks:
+            self._release_capacity(task)
 
     def _arm(self, action: ArmTimer) -> None:
         self._timers[action.key] = action.at
@@ -338,8 +369,10 @@ class SimRun:
         if placements is None:
             self._waiting.append(live)
             return
+        unlimited = self.pool.unlimited
         for (task, retry, _), placement in zip(live, placements, strict=True):
-            self._held[task] = placement
+            if not unlimited:
+                self._held[task] = placement
             event = TaskInitializing(self.now, task, retry, placement.node, placement.reason)
             self._soon(0.0, task, event)
         for task, retry, _ in live:

@@ -56,6 +56,7 @@ class SimPool:
             count = max(1, int(getattr(platform, "nodes", 1) or 1))
             self.size[name] = (cpu, gpu, memory)
             self.nodes[name] = [_Node(f"{name}-{i}", cpu, gpu, memory) for i in range(count)]
+        self._shared: dict[str, Placement] = {}
         if not self.default_platform and self.nodes:
             self.default_platform = next(iter(self.nodes))
 
@@ -107,8 +108,13 @@ class SimPool:
                 return
 
     def _anywhere(self, task: str, needs: ResourceNeeds) -> Placement:
+        """Unlimited capacity: one shared placement per platform (nothing to give back)."""
         platform = self.platform_of(needs) or "local"
-        return Placement(task, f"{platform}-sim", f"platform {platform}", needs)
+        placement = self._shared.get(platform)
+        if placement is None:
+            placement = Placement("", f"{platform}-sim", f"platform {platform}", needs)
+            self._shared[platform] = placement
+        return placement
 
     def _first_fit(self, platform: str, needs: ResourceNeeds) -> _Node | None:
         cpu, memory = needs.cpu or 0, needs.memory or 0

@@ -57,6 +57,8 @@ _RESCHEDULED = TaskStatus.RESCHEDULED
 _RUNNING = TaskStatus.RUNNING
 _SCHEDULING = TaskStatus.SCHEDULING
 _WAITING = TaskStatus.WAITING
+_FAILED_START_TIMEOUT = TaskStatus.FAILED_START_TIMEOUT
+_RANK = rules.RANKS
 _FINISHED = frozenset(s for s in TaskStatus if s.finished)
 _GROUP_FINISHED = frozenset(s for s in TaskStatus if s.group_finished)
 _ANY_FAILED = frozenset(s for s in TaskStatus if s.failed)
@@ -212,33 +214,46 @@ class Engine:
     def _set_task(
         self, task: _Task, status: TaskStatus, exit_code: int | None = None, message: str = ""
     ) -> bool:
-        if not rules.task_write_allowed(task.status, status):
+        """Forward-only write (`rules.task_write_allowed`, inlined: it runs for every report)."""
+        current = task.status
+        if current is status or current in _FINISHED:
             return False
-        task.status = status
         if status in _FINISHED:
+            if status is _FAILED_START_TIMEOUT and _RANK[current] > _RANK[_INITIALIZING]:
+                return False
+            task.status = status
             task.exit_code = exit_code
-            task.group.ndone += 1
-            task.group.progressed = True
+            group = task.group
+            group.ndone += 1
+            group.progressed = True
             if task.at_barrier:
                 task.at_barrier = False
-                task.group.waiting -= 1
-        elif status is _RUNNING:
-            task.group.progressed = True
+                group.waiting -= 1
+        else:
+            if _RANK[current] >= _RANK[status]:
+                return False
+            task.status = status
+            if status is _RUNNING:
+                task.group.progressed = True
         self._out.append(
             TaskStatusChanged(self.now, task.name, task.retry, status, exit_code, message)
         )
         return True
 
     def _set_group(self, group: _Group, status: TaskStatus, message: str = "") -> bool:
+        """Forward-only group write (`rules.group_write_allowed`, inlined)."""
         old = group.status
-        if not rules.group_write_allowed(old, status):
+        if old is status or old in _GROUP_FINISHED:
+            return False
+        finished = status in _GROUP_FINISHED
+        if not finished and _RANK[old] >= _RANK[status]:
             return False
         group.status = status
         if old is _RUNNING:
             self._running_groups -= 1
         if status is _RUNNING:
             self._running_groups += 1
-        if status in _GROUP_FINISHED:
+        if finished:
             self._unfinished_groups -= 1
             self._act.append(CancelTimer(f"queue:{group.name}"))
             self._act.append(CancelTimer(f"exec:{group.name}"))

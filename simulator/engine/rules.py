@@ -26,6 +26,8 @@ _RANK = {
     TS.RUNNING: 5,
 }
 """Order of the alive statuses; every finished status ranks above them all."""
+RANKS = {**_RANK, **{s: 6 for s in TS if s not in _RANK}}
+"""Rank of every status (finished ones share the top rank)."""
 
 _FINISHED = frozenset(s for s in TS if s.finished)
 _GROUP_FINISHED = frozenset(s for s in TS if s.group_finished)
