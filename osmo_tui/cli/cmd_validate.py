@@ -61,6 +61,14 @@ def _entry(item: Any) -> dict[str, Any]:
     }
 
 
+def _rendered_line(error: Any, rendered: list[str]) -> str:
+    """For a position that only exists in the rendered spec, show that rendered line."""
+    loc = error.location
+    if not (loc and loc.rendered and loc.line and loc.line <= len(rendered)):
+        return ""
+    return f" [rendered line {loc.line}: {rendered[loc.line - 1].strip()}]"
+
+
 def run(args: argparse.Namespace) -> int:
     from simulator.errors import SpecErrors
     from simulator.spec.loader import load_workflow
@@ -77,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
             errors = [_entry(e) for e in exc.errors]
             print(json.dumps({"valid": False, "errors": errors, "warnings": []}, indent=2))
         else:
+            rendered = getattr(exc, "rendered", "").splitlines()
             for error in exc.errors:
-                print(error.render(), file=sys.stderr)
+                print(error.render() + _rendered_line(error, rendered), file=sys.stderr)
         return 1
     if args.format == "json":
         warnings = [_entry(w) for w in loaded.warnings]

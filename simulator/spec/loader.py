@@ -169,18 +169,50 @@ def load_workflow(
     pool: PoolConfig | None = None,
     pool_config: str | os.PathLike[str] | None = None,
 ) -> LoadedWorkflow:
-    """Load, render and validate a workflow file; raises SpecErrors (or UsageError)."""
+    """Load, render and validate a workflow file; raises SpecErrors (or UsageError).
+
+    A SpecErrors raised after rendering carries `.rendered` (the rendered text that "in rendered
+    spec" lines refer to) and `.dependencies` (the files read so far, for hot reload).
+    """
     path = Path(path)
     text = _read(path)
     if pool is None:
         pool = load_pool(pool_config)
     limits = render_limits(pool)
-    rendered, linemap, set_only = render_stage(path, text, set_values, set_strings, limits)
-    locator = Locator(str(path), None, linemap)
-    data = parse_stage(rendered, locator)
     dependencies = [path]
-    inline_localpaths(data, path, locator, dependencies)
-    data = second_render(data, set_only, locator, limits)
+    try:
+        rendered, linemap, set_only = render_stage(path, text, set_values, set_strings, limits)
+    except SpecErrors as exc:
+        exc.dependencies = dependencies  # type: ignore[attr-defined]
+        raise
+    locator = Locator(str(path), None, linemap)
+    try:
+        data = parse_stage(rendered, locator)
+        inline_localpaths(data, path, locator, dependencies)
+        data = second_render(data, set_only, locator, limits)
+        spec, refs, warnings = _validate(data, pool, locator)
+    except SpecErrors as exc:
+        exc.rendered = rendered  # type: ignore[attr-defined]
+        exc.dependencies = dependencies  # type: ignore[attr-defined]
+        raise
+    return LoadedWorkflow(
+        path=path,
+        source=text,
+        rendered=rendered,
+        spec=spec,
+        pool=pool,
+        warnings=warnings,
+        dependencies=dependencies,
+        data=data,
+        locator=locator,
+        task_paths={name: ref.task_path for name, ref in refs.items()},
+    )
+
+
+def _validate(
+    data: Any, pool: PoolConfig, locator: Locator
+) -> tuple[WorkflowSpec, dict[str, checks.TaskRef], list[SpecWarning]]:
+    """Models, then OSMO's parse (DAG, platforms, resources), then the pool checks."""
     spec = model_stage(data, locator)
     refs = checks.task_refs(spec)
     findings = checks.Findings()
@@ -197,18 +229,7 @@ def load_workflow(
     _raise(findings, locator)
     warnings += fill_timeouts(spec, pool, locator)
     warnings += _soft_warnings(data, spec, refs, locator)
-    return LoadedWorkflow(
-        path=path,
-        source=text,
-        rendered=rendered,
-        spec=spec,
-        pool=pool,
-        warnings=warnings,
-        dependencies=dependencies,
-        data=data,
-        locator=locator,
-        task_paths={name: ref.task_path for name, ref in refs.items()},
-    )
+    return spec, refs, warnings
 
 
 def _task_count(spec: WorkflowSpec, pool: PoolConfig, locator: Locator) -> list[SpecWarning]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from simulator.errors import SpecErrors
 from simulator.spec.loader import load_workflow
 from tests.spec.helpers import located, write
@@ -124,3 +126,28 @@ def test_sandbox_refuses_unsafe_attributes(tmp_path: Path) -> None:
         "Jinja substitution failure: <class 'jinja2.exceptions.SecurityError'>"
     )
     assert line == 2
+
+
+def test_cli_shows_the_rendered_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from osmo_tui.cli.main import main
+
+    text = 'workflow:\n  name: wf\n  tasks:\n{{ body }}\ndefault-values:\n  body: "  - {name: t1, image: u, command: [x], bogus: 1}"\n'
+    path = write(tmp_path, text)
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"{path}:4:40 (in rendered spec): workflow.tasks.0.bogus: Extra inputs are not permitted"
+        " [rendered line 4: - {name: t1, image: u, command: [x], bogus: 1}]\n"
+    )
+
+
+def test_errors_carry_dependencies_for_hot_reload(tmp_path: Path) -> None:
+    (tmp_path / "a.sh").write_text("echo a\n")
+    text = "workflow:\n  name: wf\n  tasks:\n  - {name: t1, image: u, command: 1, files: [{path: /a, localpath: a.sh}]}\n"
+    path = write(tmp_path, text)
+    try:
+        load_workflow(path)
+    except SpecErrors as exc:
+        assert exc.dependencies == [path, tmp_path / "a.sh"]  # type: ignore[attr-defined]
+        assert exc.rendered.startswith("workflow:")  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("expected errors")
