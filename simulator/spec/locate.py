@@ -9,90 +9,116 @@ from simulator.errors import Location
 from simulator.spec.yamlpos import Path, Positions
 
 _WORD = re.compile(r"[\w-]+:?")
-_MAX_FUZZY = 20000
-"""Above this many line pairs in one rewritten block, rewritten lines stay "in rendered spec"."""
+_FOR = re.compile(r"{%-?\s*for\b")
+_ENDFOR = re.compile(r"{%-?\s*endfor\b")
+_MAX_CANDIDATES = 400
+"""Template lines compared with one rewritten line, at most (the nearest ones)."""
+_MAX_GUESSES = 2000
+"""Rewritten lines we try to place per file; further ones stay "in rendered spec"."""
 
 
 class LineMap:
     """Maps 0-based lines of the rendered `workflow:` section to 0-based lines of the file.
 
-    Lines Jinja left untouched map exactly; a line Jinja rewrote (`name: {{ wf }}`, each
-    iteration of a loop body) maps to the most similar template line of its block; lines with
-    no similar template line (text produced by an expression) are reported "in rendered spec".
+    Lines Jinja left untouched map exactly (prefix, suffix, then difflib's equal blocks). A line
+    Jinja rewrote (`name: {{ wf }}`) or a loop produced (every iteration of a `{% for %}` body)
+    maps, when asked, to the most similar template line between its exact neighbours or inside
+    a loop body; a line with no similar template line (text produced by an expression) has no
+    source line and is reported "in rendered spec".
     """
 
     def __init__(self, section: str, rendered: str | None, first_line: int) -> None:
         self.first_line = first_line
         self.identity = rendered is None or rendered == section
-        self._map: dict[int, int] = {}
-        self._exact: set[int] = set()
         self._src = section.splitlines()
         self._out = (rendered or section).splitlines()
+        self._exact: dict[int, int] = {}
+        self._anchors: list[int] = []
+        self._guessed: dict[int, int | None] = {}
+        self._loop_lines: list[int] = []
         if not self.identity:
-            self._build()
+            self._align()
+            self._loop_lines = _loop_body_lines(self._src)
 
-    def _build(self) -> None:
+    def _align(self) -> None:
         import difflib  # only rendered templates need it (start-up time)
 
         src, out = self._src, self._out
         head = 0
         while head < min(len(src), len(out)) and src[head] == out[head]:
-            self._map[head] = head
-            self._exact.add(head)
+            self._exact[head] = head
             head += 1
         tail = 0
-        while (
-            tail < min(len(src), len(out)) - head
-            and src[len(src) - 1 - tail] == out[len(out) - 1 - tail]
-        ):
-            i, j = len(out) - 1 - tail, len(src) - 1 - tail
-            self._map[i] = j
-            self._exact.add(i)
+        while tail < min(len(src), len(out)) - head and src[-1 - tail] == out[-1 - tail]:
+            self._exact[len(out) - 1 - tail] = len(src) - 1 - tail
             tail += 1
         a, b = src[head : len(src) - tail], out[head : len(out) - tail]
         matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                for k in range(j2 - j1):
-                    self._map[head + j1 + k] = head + i1 + k
-                    self._exact.add(head + j1 + k)
-            elif tag == "replace":
-                self._best_matches(head, i1, i2, j1, j2)
+        for i, j, size in matcher.get_matching_blocks():
+            for k in range(size):
+                self._exact[head + j + k] = head + i + k
+        self._anchors = sorted(self._exact)
 
-    def _best_matches(self, head: int, i1: int, i2: int, j1: int, j2: int) -> None:
-        """Rewritten lines map to the most similar template line of their block (each iteration
-        of a loop body to the body's line); Jinja control lines are never a target."""
+    def _guess(self, line: int) -> int | None:
+        """The template line that most likely produced rendered `line` (None if none does)."""
+        import bisect
         import difflib
 
-        if (i2 - i1) * (j2 - j1) > _MAX_FUZZY:
-            return
-        sources = [
-            (i, self._src[head + i])
-            for i in range(i1, i2)
-            if "{%" not in self._src[head + i] and "{#" not in self._src[head + i]
-        ]
-        for j in range(j1, j2):
-            out = self._out[head + j]
-            best, best_ratio = None, 0.6
-            for i, src in sources:
-                ratio = difflib.SequenceMatcher(None, src, out, autojunk=False).ratio()
-                if ratio > best_ratio:
-                    best, best_ratio = i, ratio
-            if best is not None:
-                self._map[head + j] = head + best
+        if line in self._guessed:
+            return self._guessed[line]
+        if len(self._guessed) >= _MAX_GUESSES:
+            return None
+        at = bisect.bisect_left(self._anchors, line)
+        low = self._exact[self._anchors[at - 1]] + 1 if at > 0 else 0
+        high = self._exact[self._anchors[at]] if at < len(self._anchors) else len(self._src)
+        gap = [i for i in range(low, max(low, high)) if not _control(self._src[i])]
+        nearest = sorted(set(gap) | set(self._loop_lines), key=lambda i: abs(i - low))
+        out = self._out[line]
+        best, best_ratio = None, 0.6
+        for i in nearest[:_MAX_CANDIDATES]:
+            src = self._src[i]
+            if src == out:
+                best = i
+                break
+            ratio = difflib.SequenceMatcher(None, src, out, autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = i, ratio
+        self._guessed[line] = best
+        return best
 
     def source(self, line: int, column: int) -> tuple[int, int] | None:
         """0-based (line, column) of the file, or None when the line only exists rendered."""
         if self.identity:
             return self.first_line + line, column
-        if line not in self._map:
+        if line in self._exact:
+            return self.first_line + self._exact[line], column
+        if not 0 <= line < len(self._out):
             return None
-        src_line = self._map[line]
-        if line not in self._exact:
-            src_text, out_text = self._src[src_line], self._out[line]
-            if src_text[:column] != out_text[:column]:
-                column = _same_word(src_text, out_text, column)
+        src_line = self._guess(line)
+        if src_line is None:
+            return None
+        src_text, out_text = self._src[src_line], self._out[line]
+        if src_text[:column] != out_text[:column]:
+            column = _same_word(src_text, out_text, column)
         return self.first_line + src_line, column
+
+
+def _control(text: str) -> bool:
+    """A Jinja statement or comment line: it never becomes a line of the rendered spec."""
+    stripped = text.strip()
+    return stripped.startswith(("{%", "{#")) or not stripped
+
+
+def _loop_body_lines(src: list[str]) -> list[int]:
+    """Template lines inside `{% for %}` blocks (their iterations are repeated in the output)."""
+    found: list[int] = []
+    depth = 0
+    for i, text in enumerate(src):
+        opened, closed = len(_FOR.findall(text)), len(_ENDFOR.findall(text))
+        if depth and not _control(text):
+            found.append(i)
+        depth = max(0, depth + opened - closed)
+    return found
 
 
 def _same_word(src: str, out: str, column: int) -> int:

@@ -151,3 +151,25 @@ def test_errors_carry_dependencies_for_hot_reload(tmp_path: Path) -> None:
         assert exc.rendered.startswith("workflow:")  # type: ignore[attr-defined]
     else:
         raise AssertionError("expected errors")
+
+
+def test_every_iteration_of_a_multi_line_loop_body_maps_to_the_body(tmp_path: Path) -> None:
+    text = """
+    workflow:
+      name: wf
+      groups:
+      - name: g
+        tasks:
+        - {name: lead, image: u, command: [x], lead: true}
+    {% for i in range(4) %}
+        - name: worker-{{ i }}
+          image: alpine:3.20
+          bogus: {{ i }}
+          command: [sh, -c, "sleep {{ i }}"]
+    {% endfor %}
+    """
+    found = located(tmp_path, text)
+    assert [(line, col) for line, col, _ in found] == [(10, 7)] * 4
+    assert [m.split(":")[0] for _, _, m in found] == [
+        f"workflow.groups.0.tasks.{i}.bogus" for i in range(1, 5)
+    ]
