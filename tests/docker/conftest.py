@@ -105,10 +105,13 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
     from simulator.backends.docker import DockerBackend
     from tests.docker.driver import plan_for, run
 
-    counter = iter(range(1000))
-
     def _run(
-        workflow: Any, *, backend: Any = None, cancel_after: float | None = None, **load: Any
+        workflow: Any,
+        *,
+        backend: Any = None,
+        cancel_after: float | None = None,
+        on_event: Any = None,
+        **load: Any,
     ) -> Any:
         path = Path(workflow) if isinstance(workflow, Path) else tmp_path / "workflow.yaml"
         if not isinstance(workflow, Path):
@@ -116,12 +119,9 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         plan = plan_for(path, **load)
         runs = Path(os.environ["OSMO_TUI_RUNS_DIR"]).resolve()
         assert runs.is_relative_to(tmp_path.parent.parent), runs  # inside pytest's tmp tree
-        run_dir = runs / f"run-{os.getpid()}-{next(counter)}"
-        run_dir.mkdir(parents=True)
         backend = backend or DockerBackend(grace_period=2)
-        result = asyncio.run(run(plan, backend, run_dir, cancel_after=cancel_after))
-        result.run_dir = run_dir
-        assert leftovers(docker_client, run_dir.name) == []
+        result = asyncio.run(run(plan, backend, runs, cancel_after=cancel_after, on_event=on_event))
+        assert leftovers(docker_client, result.run_dir.name) == []
         return result
 
     return _run

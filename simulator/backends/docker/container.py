@@ -39,6 +39,8 @@ class ContainerPlan:
     """(container path, host file) mounted read-only, like OSMO's secret files."""
     host_mounts: list[tuple[str, str]] = field(default_factory=list)
     network: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    """Extra DNS names on the run's network (the FQDN `{{host:<task>}}` became in the plan)."""
     host_network: bool = False
     privileged: bool = False
     cpus: float | None = None
@@ -94,7 +96,7 @@ def create_kwargs(plan: ContainerPlan, client: Any) -> dict[str, Any]:
         kwargs["network_mode"] = "host"
         kwargs.pop("hostname")
     elif plan.network:
-        aliases = sorted({hostname_of(plan.task), plan.task})
+        aliases = sorted({hostname_of(plan.task), plan.task, *plan.aliases})
         kwargs["network"] = plan.network
         kwargs["networking_config"] = {
             plan.network: client.api.create_endpoint_config(aliases=aliases)

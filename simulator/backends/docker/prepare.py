@@ -20,6 +20,7 @@ from simulator.backends.docker.container import (
     ContainerPlan,
     hostname_of,
 )
+from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
 from simulator.spec.units import parse_duration
 
@@ -124,6 +125,7 @@ class AttemptBuilder:
             files=files,
             host_mounts=placement.mounts,
             network=network,
+            aliases=[sim_hostname(task, attempt.group, self.plan.workflow_id)],
             host_network=placement.host_network,
             privileged=placement.privileged,
             cpus=float(res.cpu) if res.cpu else None,
