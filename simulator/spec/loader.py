@@ -9,6 +9,7 @@ platforms and resources → pool checks (fit, privileges, mounts) → task count
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,9 +106,25 @@ def render_stage(
     try:
         rendered = render.render(sections.workflow, data, limits)
     except render.RenderError as exc:
-        line = sections.workflow_line + exc.lineno if exc.lineno else None
-        raise _fail([(exc.message, Location(file, line, 1 if line else None))]) from None
+        if not exc.lineno:
+            raise _fail([(exc.message, Location(file))]) from None
+        line = sections.workflow_line + exc.lineno
+        column = _jinja_column(
+            text.splitlines()[line - 1] if line <= text.count("\n") + 1 else "", exc.message
+        )
+        raise _fail([(exc.message, Location(file, line, column))]) from None
     return rendered, LineMap(sections.workflow, rendered, sections.workflow_line), set_only
+
+
+def _jinja_column(line: str, message: str) -> int:
+    """1-based column of the undefined name Jinja complains about, else of the first tag."""
+    match = re.search(r"'(\w+)' is undefined", message)
+    if match:
+        found = re.search(r"\b" + re.escape(match.group(1)) + r"\b", line)
+        if found:
+            return found.start() + 1
+    tags = [i for i in (line.find("{{"), line.find("{%"), line.find("{#")) if i >= 0]
+    return min(tags) + 1 if tags else 1
 
 
 def parse_stage(rendered: str, locator: Locator) -> Any:

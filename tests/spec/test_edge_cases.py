@@ -58,7 +58,7 @@ def test_leading_document_marker_and_comments(tmp_path: Path) -> None:
 
 def test_e4_undefined_variable(tmp_path: Path) -> None:
     text = wf(task(extra="outputs: [{url: '{{ storage_url }}/x'}]"))
-    assert located(tmp_path, text) == [(7, 1, UNDEFINED + "'storage_url' is undefined")]
+    assert located(tmp_path, text) == [(7, 25, UNDEFINED + "'storage_url' is undefined")]
     loaded = load(tmp_path, text, set_values=["storage_url=s3://b"])
     assert loaded.spec.groups[0].tasks[0].outputs[0].url == "s3://b/x"
 
@@ -90,7 +90,7 @@ def test_e6_set_typing(tmp_path: Path) -> None:
 
 def test_e7_bash_length_breaks_rendering(tmp_path: Path) -> None:
     text = wf(task(extra="args: ['arr=(a b); echo ${#arr[@]}']"))
-    assert located(tmp_path, text) == [(7, 1, SYNTAX + "Missing end of comment tag")]
+    assert located(tmp_path, text) == [(7, 30, SYNTAX + "Missing end of comment tag")]
 
 
 def test_e7_raw_does_not_survive_the_second_render(tmp_path: Path) -> None:
