@@ -57,9 +57,11 @@ def plan_from_spec(loaded: LoadedWorkflow, *, workflow_id: str | None = None) ->
                 if producer != group.name and producer not in upstream[group.name]:
                     upstream[group.name].append(producer)
                     downstream[producer].append(group.name)
-            substituted, _ = substitute_tokens(
-                task, group=group, workflow_id=wf_id, host_of=_host_of(group.name, wf_id)
-            )
+            substituted = task
+            if "{{" in task.model_dump_json():  # most tasks have no token: skip the deep copy
+                substituted, _ = substitute_tokens(
+                    task, group=group, workflow_id=wf_id, host_of=_host_of(group.name, wf_id)
+                )
             res = task.resources
             tasks[task.name] = TaskPlan(
                 name=task.name,
