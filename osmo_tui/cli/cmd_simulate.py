@@ -212,7 +212,11 @@ def _execute(
         if recorder is not None:
             recorder.record(event)
 
-    asyncio.run(live.run(on_event))
+    try:
+        asyncio.run(live.run(on_event))
+    except KeyboardInterrupt:
+        # RealtimeRun canceled the workflow and closed the backend; report what happened.
+        print("osmo-tui: interrupted: workflow canceled, backend cleaned up", file=sys.stderr)
     return snapshot
 
 
