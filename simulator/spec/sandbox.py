@@ -134,10 +134,14 @@ def sandboxed_render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_L
 def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     import jinja2.sandbox  # noqa: F401  (imported before fork so the child starts warm)
 
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded app (the TUI)
-        pid = os.fork()
+    try:
+        read_fd, write_fd = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded app (TUI)
+            pid = os.fork()
+    except OSError as exc:  # out of processes or file descriptors: say so, never render unguarded
+        message = f"Jinja substitution failure: cannot start the sandboxed renderer: {exc}"
+        return {"error": message, "line": None}
     if pid == 0:
         os.close(read_fd)
         _child(text, data, write_fd, limits)

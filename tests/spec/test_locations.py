@@ -173,3 +173,14 @@ def test_every_iteration_of_a_multi_line_loop_body_maps_to_the_body(tmp_path: Pa
     assert [m.split(":")[0] for _, _, m in found] == [
         f"workflow.groups.0.tasks.{i}.bogus" for i in range(1, 5)
     ]
+
+
+def test_no_fork_means_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def refuse() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    ((_l, _c, message),) = located(tmp_path, "workflow:\n  name: {{ n }}\n")
+    assert message.startswith("Jinja substitution failure: cannot start the sandboxed renderer")
