@@ -131,17 +131,26 @@ def sandboxed_render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_L
     return str(result["text"])
 
 
+def _start_error(exc: OSError) -> dict[str, Any]:
+    message = f"Jinja substitution failure: cannot start the sandboxed renderer: {exc}"
+    return {"error": message, "line": None}
+
+
 def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     import jinja2.sandbox  # noqa: F401  (imported before fork so the child starts warm)
 
     try:
         read_fd, write_fd = os.pipe()
+    except OSError as exc:
+        return _start_error(exc)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork in a threaded app (TUI)
             pid = os.fork()
-    except OSError as exc:  # out of processes or file descriptors: say so, never render unguarded
-        message = f"Jinja substitution failure: cannot start the sandboxed renderer: {exc}"
-        return {"error": message, "line": None}
+    except OSError as exc:  # out of processes: say so, never render unguarded
+        os.close(read_fd)
+        os.close(write_fd)
+        return _start_error(exc)
     if pid == 0:
         os.close(read_fd)
         _child(text, data, write_fd, limits)
