@@ -22,14 +22,18 @@ SYMBOLS: dict[str, str] = {
 """Single-cell symbols only: wide glyphs would break column alignment at 80x24."""
 
 COLOURS: dict[str, str] = {
-    "SCHEDULING": "yellow",
-    "INITIALIZING": "cyan",
-    "RUNNING": "bright_blue",
-    "COMPLETED": "green",
-    "RESCHEDULED": "magenta",
-    "FAILED_UPSTREAM": "red3",
-    "FAILED_CANCELED": "dark_orange",
+    "SCHEDULING": "#d7af00",
+    "INITIALIZING": "#00afaf",
+    "RUNNING": "#5f87ff",
+    "COMPLETED": "#3fb950",
+    "RESCHEDULED": "#c678dd",
+    "FAILED_UPSTREAM": "#d75f5f",
+    "FAILED_CANCELED": "#ff8700",
 }
+"""Hex, not names: Textual's markup does not know Rich's names (grey62...) and looking them up
+costs a fuzzy-match per parse (10 ms per header update)."""
+FAILED = "#ff5f5f"
+MUTED = "#9e9e9e"
 
 _STYLE_CACHE: dict[str, Style] = {}
 
@@ -45,7 +49,7 @@ def colour(status: TaskStatus | WorkflowStatus | str) -> str:
     value = str(status)
     if value in COLOURS:
         return COLOURS[value]
-    return "bright_red" if value.startswith("FAILED") else "grey62"
+    return FAILED if value.startswith("FAILED") else MUTED
 
 
 def style(status: TaskStatus | WorkflowStatus | str, *, bold: bool = False) -> Style:

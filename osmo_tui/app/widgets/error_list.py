@@ -32,4 +32,4 @@ class ErrorList(OptionList):
 
 def _label(error: SpecError) -> str:
     where = str(error.location) if error.location is not None else "(workflow)"
-    return f"[b red]{escape(where)}[/]: {escape(error.message)}"
+    return f"[b #ff5f5f]{escape(where)}[/]: {escape(error.message)}"

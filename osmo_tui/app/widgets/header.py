@@ -33,7 +33,7 @@ class RunHeader(Static):
         virtual_now: float | None = None,
     ) -> None:
         if snap is None:
-            self.update(f"[b]{escape(title)}[/b]  [red]no valid version yet[/]\n{escape(note)}")
+            self.update(f"[b]{escape(title)}[/b]  [#ff5f5f]no valid version yet[/]\n{escape(note)}")
             return
         if realtime and self.started_at is not None:
             elapsed = f"{st.duration(self.clock() - self.started_at) or '0s'} real"
@@ -41,9 +41,9 @@ class RunHeader(Static):
             now = max(snap.time, virtual_now or 0.0)
             elapsed = f"{st.duration(now) or '0s'} virtual"
         first = (
-            f"[b]{escape(snap.workflow)}[/b] [grey62]{escape(snap.workflow_id)}[/]  "
+            f"[b]{escape(snap.workflow)}[/b] [#9e9e9e]{escape(snap.workflow_id)}[/]  "
             f"{st.markup(snap.status)}  {escape(mode)}  {elapsed}  "
-            f"[grey62]on[/] {escape(snap.backend or '?')}"
+            f"[#9e9e9e]on[/] {escape(snap.backend or '?')}"
         )
         counts = {str(k): n for k, n in snap.counts().items()}
         keys = [k for k in ORDER if counts.get(k)]
@@ -51,5 +51,5 @@ class RunHeader(Static):
         second = "  ".join(
             f"[{st.colour(k)}]{st.symbol(k)} {k.lower()} {counts[k]}[/]" for k in keys
         )
-        tail = f"  [grey62]{escape(note)}[/]" if note else ""
+        tail = f"  [#9e9e9e]{escape(note)}[/]" if note else ""
         self.update(f"{first}\n{second}{tail}")

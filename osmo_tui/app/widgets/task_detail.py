@@ -65,7 +65,7 @@ def info_markup(snap: RunSnapshot, plan: TaskPlan, badge: str, log_path: str) ->
     end = task.message or ("—" if not task.status.finished else "exited")
     exit_code = "" if task.exit_code is None else f"  exit {task.exit_code}"
     retries = f"  retries {task.retries}" if task.retries else ""
-    lead = "  [yellow]★ lead[/]" if task.lead else ""
+    lead = "  [#d7af00]★ lead[/]" if task.lead else ""
     extra = f"  {escape(badge.strip())}" if badge.strip() else ""
     lines = [
         f"[b]{escape(task.name)}[/b]{lead}  group [b]{escape(task.group)}[/b]",
