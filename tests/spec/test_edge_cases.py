@@ -503,3 +503,24 @@ def test_e9_set_env(tmp_path: Path) -> None:
     assert loaded.spec.groups[1].tasks[0].environment == {"A": "b", "C": "1"}
     with pytest.raises(UsageError, match="Environment variable A is incorrectly formatted"):
         apply_set_env(loaded.spec, ["A"])
+
+
+def test_e31_a_task_without_inputs_waits_for_its_groups_upstream(tmp_path: Path) -> None:
+    from simulator.spec.graph import graph_data, group_edges
+
+    text = """
+    workflow:
+      name: wf
+      groups:
+      - name: G1
+        tasks:
+        - {name: task_2, image: u, command: [x]}
+      - name: G3
+        tasks:
+        - {name: t5, image: u, command: [x], lead: true, inputs: [{task: task_2}]}
+        - {name: t6, image: u, command: [x]}
+    """
+    loaded = load(tmp_path, text)
+    assert group_edges(loaded.spec) == [("G1", "G3")]
+    g3 = graph_data(loaded.spec, loaded.pool)["groups"][1]
+    assert g3["upstream"] == ["G1"] and [t["name"] for t in g3["tasks"]] == ["t5", "t6"]
