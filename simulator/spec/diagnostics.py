@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,15 @@ from simulator.errors import Location, SpecError
 from simulator.spec.yamlpos import Path, Positions
 
 _TAGS = {"str", "int", "float", "bool", "list", "dict", "function-after", "function-before"}
+_OSMO_CLASS = {
+    "GroupSpec": "TaskGroupSpec",
+    "FileSpec": "File",
+    "TaskInput": "TaskInputOutput",
+    "URLInput": "URLInputOutput",
+    "URLOutput": "URLInputOutput",
+}
+"""Our model names that differ from OSMO's, as pydantic messages name them."""
+_INSTANCE_OF = re.compile(r"instance of (\w+)$")
 
 
 @dataclass
@@ -75,7 +85,9 @@ def pydantic_errors(
     found: list[tuple[tuple[int, int, int], SpecError]] = []
     for order, err in enumerate(exc.errors(include_url=False)):
         path, rest = _resolve(data, tuple(err["loc"]))
-        msg = str(err["msg"])
+        msg = _INSTANCE_OF.sub(
+            lambda m: f"instance of {_OSMO_CLASS.get(m[1], m[1])}", str(err["msg"])
+        )
         if err["type"] == "value_error":
             message = msg.removeprefix("Value error, ")
         elif err["type"] == "assertion_error":

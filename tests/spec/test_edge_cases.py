@@ -524,3 +524,13 @@ def test_e31_a_task_without_inputs_waits_for_its_groups_upstream(tmp_path: Path)
     assert group_edges(loaded.spec) == [("G1", "G3")]
     g3 = graph_data(loaded.spec, loaded.pool)["groups"][1]
     assert g3["upstream"] == ["G1"] and [t["name"] for t in g3["tasks"]] == ["t5", "t6"]
+
+
+def test_model_names_in_messages_are_osmos(tmp_path: Path) -> None:
+    text = "workflow:\n  name: wf\n  groups:\n  - g\n"
+    assert errors(tmp_path, text) == [
+        "workflow.groups.0: Input should be a valid dictionary or instance of TaskGroupSpec"
+    ]
+    assert errors(tmp_path, wf(task(extra="files: [x]"))) == [
+        "workflow.tasks.0.files.0: Input should be a valid dictionary or instance of File"
+    ]
