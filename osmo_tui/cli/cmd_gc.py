@@ -16,13 +16,20 @@ def register(subparsers: Any) -> None:
             "to runs whose process is gone (or, with --all, every run's, even live ones)."
         ),
     )
-    parser.add_argument("--backend", choices=("docker",), default="docker", help="default: docker")
+    parser.add_argument(
+        "--backend", choices=("docker", "kubernetes"), default="docker", help="default: docker"
+    )
     parser.add_argument("--all", action="store_true", help="also remove the objects of live runs")
     parser.add_argument("--dry-run", "-n", action="store_true", help="list, do not remove")
+    from simulator.backends.kubernetes.cli import add_kube_options
+
+    add_kube_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.backend == "kubernetes":
+        return _run_kubernetes(args)
     from simulator.backends.docker import gc
     from simulator.errors import BackendError
 
@@ -49,3 +56,23 @@ def run(args: argparse.Namespace) -> int:
     done = "would remove" if args.dry_run else "removed"
     print(f"{done} {len(chosen)} objects of {runs} runs; {kept} live runs kept")
     return 1 if errors else 0
+
+
+def _run_kubernetes(args: argparse.Namespace) -> int:
+    """Delete the pods, Services, ConfigMaps and Secrets of runs whose process is gone."""
+    from simulator.backends.kubernetes import gc_kubernetes
+
+    result = gc_kubernetes(
+        kubeconfig=args.kubeconfig,
+        kube_context=args.kube_context,
+        namespace=args.namespace,
+        everything=args.all,
+        dry_run=args.dry_run,
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    for run_id in result.removed:
+        print(f"{verb} the objects of run {run_id}")
+    for line in result.errors:
+        print(f"osmo-tui: {line}", file=sys.stderr)
+    print(f"{verb} {len(result.removed)} runs; {len(result.kept)} live runs kept")
+    return 1 if result.errors else 0

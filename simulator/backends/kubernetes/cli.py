@@ -1,0 +1,40 @@
+"""Command-line options of `--backend kubernetes` (shared by `run`, `simulate` and `gc`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_kube_options(parser: argparse.ArgumentParser) -> None:
+    """--kubeconfig, --kube-context, --namespace, --kube-data-pvc (only `--backend kubernetes`)."""
+    group = parser.add_argument_group("kubernetes backend (see docs/kubernetes.md)")
+    group.add_argument(
+        "--kubeconfig",
+        metavar="PATH",
+        help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)",
+    )
+    group.add_argument("--kube-context", metavar="NAME", help="context of the kubeconfig")
+    group.add_argument(
+        "--namespace", metavar="NS", help="namespace (default: the context's, else default)"
+    )
+    if not any("--kube-data-pvc" in a.option_strings for a in parser._actions):
+        group.add_argument(
+            "--kube-data-pvc",
+            metavar="PVC",
+            help="PersistentVolumeClaim carrying task outputs to downstream inputs",
+        )
+
+
+def kube_options(
+    args: argparse.Namespace, *, pool: Any = None, scenario: Any = None
+) -> dict[str, Any]:
+    """KubernetesBackend keyword arguments from parsed options."""
+    return {
+        "kubeconfig": getattr(args, "kubeconfig", None),
+        "kube_context": getattr(args, "kube_context", None),
+        "namespace": getattr(args, "namespace", None),
+        "data_pvc": getattr(args, "kube_data_pvc", None),
+        "pool": pool,
+        "scenario": scenario,
+    }
