@@ -61,6 +61,24 @@ def _resolve(data: Any, loc: tuple[Any, ...]) -> tuple[Path, list[Any]]:
     return tuple(path), rest
 
 
+def _did_you_mean(key: Any) -> str:
+    """A hint for a misspelt key (`comand` → `command`), from every field of the spec models."""
+    import difflib
+
+    from simulator.spec import models
+
+    fields = {
+        name
+        for cls in vars(models).values()
+        if isinstance(cls, type) and issubclass(cls, models.BaseModel)
+        for name in cls.model_fields
+    }
+    if key in fields:  # a real field in the wrong place (`outputs: [{task: x}]`): no hint
+        return ""
+    close = difflib.get_close_matches(str(key), sorted(fields), n=1, cutoff=0.75)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
 def _dotted(items: list[Any]) -> str:
     return ".".join(str(i) for i in items)
 
@@ -94,6 +112,8 @@ def pydantic_errors(
             message = msg.removeprefix("Assertion failed, ")
         else:
             message = f"{_dotted([*path, *rest])}: {msg}"
+        if err["type"] == "extra_forbidden" and path:
+            message += _did_you_mean(path[-1])
         on_key = err["type"] in ("extra_forbidden", "missing") or bool(rest)
         location: Location = loc_of.of(path, key=on_key)
         key = (message, str(location))

@@ -534,3 +534,11 @@ def test_model_names_in_messages_are_osmos(tmp_path: Path) -> None:
     assert errors(tmp_path, wf(task(extra="files: [x]"))) == [
         "workflow.tasks.0.files.0: Input should be a valid dictionary or instance of File"
     ]
+
+
+def test_misspelt_keys_get_a_hint(tmp_path: Path) -> None:
+    found = errors(tmp_path, wf(task(extra="enviroment: {A: b}\nbogus: 1")))
+    assert found == [
+        'workflow.tasks.0.enviroment: Extra inputs are not permitted (did you mean "environment"?)',
+        "workflow.tasks.0.bogus: Extra inputs are not permitted",
+    ]
