@@ -217,10 +217,14 @@ class SimRun:
         self._out.append(event)
 
     def _feed(self, event: EngineInput) -> None:
-        outputs, actions = self.engine.handle(event)
         out = self._out
+        at = len(out)
         out.append(event)
-        out.extend(outputs)
+        try:
+            actions = self.engine.feed(event, out)
+        except BaseException:
+            del out[at:]  # a refused input (e.g. a cancel of a finished run) leaves no trace
+            raise
         if actions:
             self._apply(actions)
 
@@ -329,7 +333,7 @@ class SimRun:
 
     def _on_restart(self, action: RestartTask) -> None:
         self._gen[action.task] = self._gen.get(action.task, 0) + 1
-        self._soon(0.0, action.task, TaskReady(self.now, action.task, action.retry))
+        self._feed(TaskReady(self.now, action.task, action.retry))  # generation just bumped
 
     def _on_cancel_timer(self, action: CancelTimer) -> None:
         self._timers.pop(action.key, None)
@@ -355,7 +359,7 @@ class SimRun:
             attempt = self._new_attempt(task, retry)
             queue = max(queue, attempt.queue)
             gang.append((task, retry, self._gen[task]))
-            self._soon(0.0, task, TaskScheduling(self.now, task, retry))
+            self._feed(TaskScheduling(self.now, task, retry))  # the attempt was just created
         if queue == 0.0:
             self._place(gang)
         else:
@@ -370,12 +374,17 @@ class SimRun:
             self._waiting.append(live)
             return
         unlimited = self.pool.unlimited
-        for (task, retry, _), placement in zip(live, placements, strict=True):
+        gens = self._gen
+        for (task, retry, gen), placement in zip(live, placements, strict=True):
             if not unlimited:
                 self._held[task] = placement
-            event = TaskInitializing(self.now, task, retry, placement.node, placement.reason)
-            self._soon(0.0, task, event)
-        for task, retry, _ in live:
+            if gens[task] == gen:  # reports of one task never kill a sibling before it is placed
+                self._feed(
+                    TaskInitializing(self.now, task, retry, placement.node, placement.reason)
+                )
+        for task, retry, gen in live:
+            if gens[task] != gen:
+                continue  # killed meanwhile (a sibling failed to start)
             attempt = self._attempts[task]
             end = self.now + attempt.init
             if attempt.status in PRE_RUN_FAILURES:
@@ -406,7 +415,7 @@ class SimRun:
         """The barrier opened: the command runs, prints its lines and ends as scripted."""
         attempt = self._attempts[task]
         now = self.now
-        self._soon(0.0, task, TaskRunning(now, task, retry))
+        self._feed(TaskRunning(now, task, retry))  # released just now: the attempt is current
         duration = attempt.duration
         lines = attempt.logs
         span = 0.0 if math.isinf(duration) else duration
