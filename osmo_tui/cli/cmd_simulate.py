@@ -111,7 +111,7 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     except SpecError as exc:
         raise _Invalid([exc.render()]) from None
     plan = plan_from_spec(loaded, workflow_id=getattr(args, "workflow_id", None))
-    scenario.check_names(plan, str(scenario_path or "scenario"))
+    scenario.check_names(plan)
     return loaded, plan, scenario
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from simulator.engine.plan import Plan
 from simulator.engine.status import TaskStatus
@@ -102,17 +102,27 @@ class Scenario(BaseModel):
     tasks: dict[str, TaskScenario] = Field(default_factory=dict)
     events: list[CancelAt] = Field(default_factory=list)
 
-    def check_names(self, plan: Plan, path: str = "scenario") -> None:
+    _text: str = PrivateAttr(default="")
+    _name: str = PrivateAttr(default="scenario")
+
+    def check_names(self, plan: Plan, path: str | None = None) -> None:
         """Every task and cancel target must exist in the workflow (exit 2 otherwise)."""
         for name in self.tasks:
             if name not in plan.tasks:
-                raise UsageError(f"{path}: tasks.{name}: no task named {name!r} in the workflow")
+                where = self._where(("tasks", name), path)
+                raise UsageError(f"{where}: tasks.{name}: no task named {name!r} in the workflow")
         for i, event in enumerate(self.events):
             target = event.cancel
             if target != "workflow" and target not in plan.groups and target not in plan.tasks:
+                where = self._where(("events", i, "cancel"), path)
                 raise UsageError(
-                    f"{path}: events.{i}.cancel: {target!r} is not `workflow`, a group or a task"
+                    f"{where}: events.{i}.cancel: {target!r} is not `workflow`, a group or a task"
                 )
+
+    def _where(self, loc: tuple[Any, ...], path: str | None) -> str:
+        name = path or self._name
+        line = _line_of(self._text, loc) if self._text else None
+        return f"{name}:{line}" if line else name
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -138,7 +148,7 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
     if not isinstance(data, dict):
         raise UsageError(f"{name}:1: a scenario is a mapping (seed, pool, default, tasks, events)")
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -146,6 +156,8 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
         where = f"{name}:{line}" if line else name
         dotted = ".".join(str(p) for p in loc)
         raise UsageError(f"{where}: {dotted}: {err['msg']}") from exc
+    scenario._text, scenario._name = text, name
+    return scenario
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:

@@ -66,6 +66,9 @@ __all__ = ["SimRun", "load_scenario"]
 _Gang = list[tuple[str, int, int]]
 """(task, retry, generation) placed together."""
 _Fifo = deque[tuple[float, int, str]]
+START_TIMEOUT = 1800.0
+START_TIMEOUT_TEXT = "30m"
+"""OSMO's `max_pod_restart_limit` (service config, default 30m): the start timeout."""
 _NO_SCRIPT = InferredTask(None, None, (), "", "")
 """What a task without a spec (a plan built in code) says: nothing."""
 
@@ -393,6 +396,13 @@ class SimRun:
                 code = STATUS_EXIT_CODES.get(status)
                 message = attempt.message or f"simulated {status}"
                 self._soon(attempt.init, task, TaskFailed(end, task, retry, status, code, message))
+            elif attempt.init > START_TIMEOUT:
+                # OSMO fails a pod still pulling/initializing after max_pod_restart_limit (§5.9)
+                end = self.now + START_TIMEOUT
+                status = TaskStatus.FAILED_START_TIMEOUT
+                code = STATUS_EXIT_CODES[status]
+                message = f"Task did not start within {START_TIMEOUT_TEXT} (still initializing)."
+                self._later(START_TIMEOUT, task, TaskFailed(end, task, retry, status, code, message))
             else:
                 self._soon(attempt.init, task, TaskReady(end, task, retry))
 

@@ -207,8 +207,8 @@ def test_exports_and_run_store(tmp_path: Path, capsys: pytest.CaptureFixture[str
     ("scenario", "message"),
     [
         ("tasks:\n  lead:\n    duration: abc\n", "s.yaml:3: tasks.lead.duration: Input should be"),
-        ("tasks: {nope: {duration: 1}}\n", "tasks.nope: no task named 'nope' in the workflow"),
-        ("events: [{at: 1, cancel: ghost}]\n", "events.0.cancel: 'ghost' is not `workflow`"),
+        ("tasks: {nope: {duration: 1}}\n", "s.yaml:1: tasks.nope: no task named 'nope' in the"),
+        ("events:\n- {at: 1, cancel: ghost}\n", "s.yaml:2: events.0.cancel: 'ghost' is not `workf"),
         ("bogus: 1\n", "s.yaml:1: bogus: Extra inputs are not permitted"),
         ("tasks: [\n", "s.yaml:2:1: invalid YAML"),
     ],

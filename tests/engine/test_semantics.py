@@ -400,3 +400,11 @@ def test_task_status_changes_are_forward_only() -> None:
         ]
         alive = [s for s in seen if s in order]
         assert alive == sorted(alive, key=order.index) and len(set(seen)) == len(seen)
+
+
+def test_start_timeout_after_30_minutes_initializing() -> None:
+    snap, _ = simulate(make_plan({"a": ["a1"]}), "tasks: {a1: {init: 7200}}")
+    got = statuses(snap)
+    assert got["a1"] == "FAILED_START_TIMEOUT" and snap.tasks["a1"].exit_code == 3005
+    assert snap.tasks["a1"].end_time == 1800.0
+    assert got["group:a"] == "FAILED" and got["workflow"] == "FAILED"
