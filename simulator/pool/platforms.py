@@ -87,13 +87,19 @@ def host_gpus() -> tuple[int, str]:
     return len(gpus), model.removeprefix("NVIDIA ")
 
 
+def _binfmt_enabled(name: str) -> bool:
+    try:
+        return Path("/proc/sys/fs/binfmt_misc", name).read_text().startswith("enabled")
+    except OSError:
+        return False
+
+
 def emulated_arches() -> list[str]:
-    """Foreign architectures this host can run through binfmt_misc (qemu)."""
-    binfmt = Path("/proc/sys/fs/binfmt_misc")
+    """Foreign architectures this host can run through an enabled binfmt_misc qemu handler."""
     found = []
-    if host_arch() == "amd64" and (binfmt / "qemu-aarch64").exists():
+    if host_arch() == "amd64" and _binfmt_enabled("qemu-aarch64"):
         found.append("arm64")
-    if host_arch() == "arm64" and (binfmt / "qemu-x86_64").exists():
+    if host_arch() == "arm64" and _binfmt_enabled("qemu-x86_64"):
         found.append("amd64")
     return found
 
