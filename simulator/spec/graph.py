@@ -70,7 +70,11 @@ def to_text(data: dict[str, Any]) -> str:
     lines = [f"workflow {data['workflow']}: {len(groups)} group(s), {count} task(s)"]
     for group in groups:
         after = f"  <- {', '.join(group['upstream'])}" if group["upstream"] else ""
-        lines.append(f"group {group['name']}{after}")
+        flags = [] if len(group["tasks"]) < 2 else ["barrier" if group["barrier"] else "no barrier"]
+        if not group["ignoreNonleadStatus"]:
+            flags.append("any failure fails the group")
+        shown = f"  [{', '.join(flags)}]" if flags else ""
+        lines.append(f"group {group['name']}{after}{shown}")
         for task in group["tasks"]:
             lines.append(f"  {'*' if task['lead'] else '-'} {_task_label(task)}")
     return "\n".join(lines)

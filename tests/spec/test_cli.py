@@ -106,7 +106,9 @@ def test_graph_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "master" in out and "worker-1" in out and "report" in out
     if fmt == "text":
-        assert "  * master (lead)" in out and "group train  <- text, images" in out
+        assert "  * master (lead)" in out
+        assert "group train  <- text, images  [barrier, any failure fails the group]" in out
+        assert "group prepare\n" in out
     if fmt == "mermaid":
         assert out.startswith("flowchart LR") and "n_g_train --> n_g_report" in out
     if fmt == "dot":
