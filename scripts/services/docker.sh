@@ -95,9 +95,11 @@ start_dockerd() {
   # is waited for, never replaced: removing its socket would break it for everyone.
   old=$(cat "$PIDFILE" 2>/dev/null || true)
   if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
-    log "dockerd (pid $old) runs but does not answer yet; waiting"
+    log "dockerd (pid $old) runs but does not answer yet (starting or shutting down); waiting"
     wait_engine 60 "$old" && return 0
-    die "dockerd (pid $old) runs but does not answer on ${DOCKER_HOST:-unix://$SOCK}"
+    kill -0 "$old" 2>/dev/null &&
+      die "dockerd (pid $old) runs but does not answer on ${DOCKER_HOST:-unix://$SOCK}"
+    log "dockerd (pid $old) exited; starting a new one"
   fi
   # Each attempt relaxes one thing this host may not support: overlayfs (nested sandboxes),
   # then iptables (no netfilter); user-defined networks keep their embedded DNS either way.

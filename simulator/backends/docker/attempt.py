@@ -93,6 +93,17 @@ def open_stream(client: Any, container_id: str) -> Any:
     )
 
 
+def engine_failure(exc: BaseException) -> str:
+    """A short, readable reason for a failed call to the engine (not a urllib3 repr)."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return "it stopped answering"
+    if isinstance(exc, requests.ConnectionError | ConnectionError | FileNotFoundError):
+        return "the connection to it was lost (was dockerd stopped?)"
+    return str(exc).rstrip(".") or type(exc).__name__
+
+
 def watch(client: Any, attempt: Attempt, frames: Any, sink: LineSink) -> Outcome:
     """Stream the container's output line by line until it stops; then its outcome."""
     import docker.errors
@@ -115,7 +126,7 @@ def watch(client: Any, attempt: Attempt, frames: Any, sink: LineSink) -> Outcome
     except docker.errors.NotFound:
         return Outcome(error="the container was removed outside osmo-tui")
     except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
-        return Outcome(error=f"lost the Docker engine: {exc}")
+        return Outcome(error=f"lost the Docker engine: {engine_failure(exc)}.")
     terminated = control is not None and (control / "terminated").exists()
     return Outcome(
         exit_code=int(status.get("StatusCode", state.get("ExitCode", 0))),

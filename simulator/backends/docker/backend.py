@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
 import tempfile
 import threading
@@ -24,7 +26,13 @@ from typing import Any, TypeVar
 from simulator.backends.base import Backend, Capabilities, Emit
 from simulator.backends.docker import data, gc, images, wrapper
 from simulator.backends.docker import labels as L
-from simulator.backends.docker.attempt import Attempt, Outcome, open_stream, watch
+from simulator.backends.docker.attempt import (
+    Attempt,
+    Outcome,
+    engine_failure,
+    open_stream,
+    watch,
+)
 from simulator.backends.docker.credentials import Injection, Masker, load_credentials, resolve
 from simulator.backends.docker.gpus import GpuInventory
 from simulator.backends.docker.placement import Placement, place_task
@@ -112,6 +120,7 @@ class DockerBackend(Backend):
         self._builder: AttemptBuilder | None = None
         self._engine_lost = ""
         self._closed = False
+        self._sigterm = False
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -190,6 +199,7 @@ class DockerBackend(Backend):
             info=info,
         )
         self._health_task = self._spawn(self._health())
+        self._sigterm = forward_sigterm(self._loop)
 
     def _check_plan(self, plan: Plan, info: dict[str, Any]) -> None:
         store = load_credentials()
@@ -270,6 +280,8 @@ class DockerBackend(Backend):
         if self._closed:
             return
         self._closed = True
+        if self._sigterm and self._loop is not None:
+            self._loop.remove_signal_handler(signal.SIGTERM)
         for attempt in self._attempts.values():
             if attempt.live:
                 attempt.killed = True
@@ -434,7 +446,8 @@ class DockerBackend(Backend):
             message = f"Failed to start the container: {exc.explanation or exc}"
         else:
             status, code = TaskStatus.FAILED_BACKEND_ERROR, ExitCode.BACKEND_ERROR
-            message = f"Lost the Docker engine while starting the container: {exc}"
+            reason = engine_failure(exc)
+            message = f"Lost the Docker engine while starting the container: {reason}."
         self._log(attempt, message)
         failed = TaskFailed(
             self._now(), attempt.task, attempt.retry, status, code, self._masker(message)
@@ -472,9 +485,10 @@ class DockerBackend(Backend):
             status, code = TaskStatus.FAILED_EVICTED, ExitCode.EVICTED
             self._end(attempt, TaskFailed(now(), task, retry, status, code, message))
         elif outcome.terminated and not attempt.stopping:
-            alive = await self._ping()
-            why = "it was stopped outside osmo-tui" if alive else "the Docker engine shut down"
-            message = f"The container was stopped: {why}."
+            if await self._ping():
+                message = "The container was stopped outside osmo-tui."
+            else:
+                message = "Lost the Docker engine: it shut down and stopped the container."
             status, code = TaskStatus.FAILED_BACKEND_ERROR, ExitCode.BACKEND_ERROR
             self._end(attempt, TaskFailed(now(), task, retry, status, code, message))
         else:
@@ -539,6 +553,20 @@ class DockerBackend(Backend):
                     )
                     self._end(attempt, failed)
                 self._schedule()
+
+
+def forward_sigterm(loop: asyncio.AbstractEventLoop) -> bool:
+    """Under `asyncio.run` (which turns Ctrl-C into a cancel of the run, then cleanup), make
+    SIGTERM do the same, so `kill <pid>` never leaves containers behind. Only when SIGTERM still
+    has its default action and SIGINT is asyncio's: an app with its own handling is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    sigint = signal.getsignal(signal.SIGINT)
+    owner = getattr(getattr(sigint, "func", None), "__self__", None)
+    if not isinstance(owner, asyncio.Runner) or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return False
+    loop.add_signal_handler(signal.SIGTERM, os.kill, os.getpid(), signal.SIGINT)
+    return True
 
 
 def storage_supported(info: dict[str, Any]) -> bool:
