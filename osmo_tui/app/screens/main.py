@@ -359,10 +359,6 @@ class MainScreen(RunActions):
         if message.activated:
             self.query_one(TabbedContent).active = "task"
 
-    @on(TabbedContent.TabActivated, "#views")
-    def _tab_changed(self, message: TabbedContent.TabActivated) -> None:
-        self.query_one(TaskTable).set_shown(message.pane.id == "tasks")
-
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
         text = message.value
