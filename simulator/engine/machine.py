@@ -539,8 +539,12 @@ class Engine:
                 raise CancelError(f"Task {event.name} does not exist.")
             if task.status in _FINISHED:
                 raise CancelError(f"Task {event.name} is already finished.")
-            if task.status is not _WAITING:
-                self._act.append(KillTask(task.name, task.retry, message))
+            if task.status is _WAITING:
+                raise CancelError(
+                    f"Task {event.name} has not started yet: cancel its group "
+                    f"{task.group.name} or the workflow."
+                )
+            self._act.append(KillTask(task.name, task.retry, message))
             self._finish(task, _FAILED_CANCELED, None, message)
         else:
             raise CancelError(f"Unknown cancel scope {event.scope!r}: use workflow, group or task.")

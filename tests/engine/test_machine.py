@@ -105,3 +105,15 @@ def test_exit_action_lookup_order_and_reversed_ranges() -> None:
     assert rules.find_exit_action(actions, 3) == "COMPLETE"
     assert rules.find_exit_action(actions, 4) == "FAIL"
     assert rules.find_exit_action(actions, 7) is None
+
+
+def test_cancel_of_a_task_whose_group_has_not_started_is_refused() -> None:
+    import pytest
+
+    from simulator.engine.machine import CancelError
+
+    engine = Engine(make_plan({"a": ["a1"], "b": ["b1"]}, upstream={"b": ["a"]}))
+    engine.start(0.0)
+    with pytest.raises(CancelError, match="Task b1 has not started yet: cancel its group b"):
+        engine.handle(CancelRequested(1.0, "task", "b1"))
+    assert engine.group_status("b") is TS.WAITING
