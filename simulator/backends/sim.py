@@ -402,7 +402,9 @@ class SimRun:
                 status = TaskStatus.FAILED_START_TIMEOUT
                 code = STATUS_EXIT_CODES[status]
                 message = f"Task did not start within {START_TIMEOUT_TEXT} (still initializing)."
-                self._later(START_TIMEOUT, task, TaskFailed(end, task, retry, status, code, message))
+                self._later(
+                    START_TIMEOUT, task, TaskFailed(end, task, retry, status, code, message)
+                )
             else:
                 self._soon(attempt.init, task, TaskReady(end, task, retry))
 
