@@ -17,6 +17,7 @@ from simulator.backends.kubernetes.cluster import Connection, LogFollower, Watch
 from simulator.backends.kubernetes.gc import owner_token
 from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
 from simulator.backends.kubernetes.podstatus import Phase, observe
+from simulator.backends.kubernetes.rest import ns_path
 from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.engine.plan import GroupPlan, Plan
 from simulator.errors import BackendError
@@ -124,23 +125,24 @@ class KubernetesBackend(Backend):
         self._capabilities()
         pod_watch = Watcher(
             "k8s-pods",
-            self.api.core.list_namespaced_pod,
+            self.api.rest,
+            ns_path(self.conn.namespace, "pods"),
             self._post_pods,
-            namespace=self.conn.namespace,
-            label_selector=names.run_selector(self.run_id),
+            query={"labelSelector": names.run_selector(self.run_id)},
         )
         self._watchers.append(pod_watch)
         pod_watch.start()
         await self._loop.run_in_executor(None, pod_watch.ready.wait, 30)
 
     async def _discover_nodes(self) -> None:
-        if not await self.api.can_list_nodes():
+        nodes = await self.api.list_nodes()
+        if nodes is None:
             return
         self._inventory.visible = True
-        for node in await self.api.list_nodes():
+        for node in nodes:
             info = node_info(node)
             self._inventory.nodes[info.name] = info
-        node_watch = Watcher("k8s-nodes", self.api.core.list_node, self._post_nodes)
+        node_watch = Watcher("k8s-nodes", self.api.rest, "/api/v1/nodes", self._post_nodes)
         self._watchers.append(node_watch)
         node_watch.start()
 
@@ -398,7 +400,7 @@ class KubernetesBackend(Backend):
         def post(_kind: str, line: Any) -> None:
             self._threadsafe(lambda _k, text: self.rep.log(task, retry, text), "log", line)
 
-        LogFollower(self.api.core, self.ctx.namespace, att.pod, post).start()
+        LogFollower(self.api.rest, self.ctx.namespace, att.pod, post).start()
 
 
 def _int(value: Any) -> int:

@@ -92,21 +92,23 @@ def _is_disconnect(err: BaseException) -> bool:
 
 
 class Watcher(threading.Thread):
-    """Stream `list_fn` events (pods of a run, or nodes) into `post` until stopped."""
+    """Stream the events of a collection (`path`: a run's pods, or nodes) into `post`."""
 
     def __init__(
         self,
         name: str,
-        list_fn: Callable[..., Any],
+        rest: Any,
+        path: str,
         post: Post,
         *,
         seconds: int = 240,
         backoff: float = 1.0,
-        **list_args: Any,
+        query: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name=name, daemon=True)
-        self._list = list_fn
-        self._args = list_args
+        self._rest = rest
+        self._path = path
+        self._query = dict(query or {})
         self._post = post
         self._seconds = seconds
         self._backoff = backoff
@@ -119,42 +121,36 @@ class Watcher(threading.Thread):
         self._stop_event.set()
 
     def _relist(self) -> str:
-        resp = self._list(**self._args, _preload_content=False, _request_timeout=(5, 30))
-        data = json.loads(resp.data)
+        data = self._rest.call("GET", self._path, query=self._query)
         self._post("sync", data.get("items") or [])
         return str(data["metadata"]["resourceVersion"])
 
     def _stream(self, rv: str) -> str:
         """One watch request from `rv`; returns the last version seen when the server ends it."""
         from kubernetes.client.exceptions import ApiException
-        from kubernetes.watch.watch import iter_resp_lines
 
-        resp = self._list(
-            **self._args,
-            watch=True,
-            resource_version=rv,
-            allow_watch_bookmarks=True,
-            timeout_seconds=self._seconds,
-            _preload_content=False,
-            _request_timeout=(5, self._seconds + 30),
-        )
-        try:
-            for line in iter_resp_lines(resp):
-                event = json.loads(line)
-                obj = event.get("object") or {}
-                if event.get("type") == "ERROR":  # a Status object: 410 means re-list
-                    raise ApiException(
-                        status=int(obj.get("code") or 500),
-                        reason=str(obj.get("message") or obj.get("reason")),
-                    )
-                rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
-                if event.get("type") != "BOOKMARK":
-                    self._post("event", (event.get("type"), obj))
-                if self._stop_event.is_set():
-                    break
-        finally:
-            resp.close()
-            resp.release_conn()
+        query = {
+            **self._query,
+            "watch": "true",
+            "resourceVersion": rv,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": self._seconds,
+        }
+        for line in self._rest.lines(self._path, query=query, timeout=(5, self._seconds + 30)):
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            obj = event.get("object") or {}
+            if event.get("type") == "ERROR":  # a Status object: 410 means re-list
+                raise ApiException(
+                    status=int(obj.get("code") or 500),
+                    reason=str(obj.get("message") or obj.get("reason")),
+                )
+            rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
+            if event.get("type") != "BOOKMARK":
+                self._post("event", (event.get("type"), obj))
+            if self._stop_event.is_set():
+                break
         return rv
 
     def run(self) -> None:
@@ -165,8 +161,8 @@ class Watcher(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 if down:  # a cheap probe first, so the engine hears "reconnected" at once
-                    self._list(
-                        **self._args, limit=1, _preload_content=False, _request_timeout=(5, 10)
+                    self._rest.call(
+                        "GET", self._path, query={**self._query, "limit": 1}, timeout=(5, 10)
                     )
                     down = False
                     self._post("reconnected", None)
@@ -199,22 +195,14 @@ class Watcher(threading.Thread):
 class LogFollower(threading.Thread):
     """Stream one pod's log lines into `post("log", line)` until the container ends."""
 
-    def __init__(self, core: Any, namespace: str, pod: str, post: Post) -> None:
+    def __init__(self, rest: Any, namespace: str, pod: str, post: Post) -> None:
         super().__init__(name=f"log-{pod}", daemon=True)
-        self._core, self._ns, self._pod, self._post = core, namespace, pod, post
+        self._rest, self._ns, self._pod, self._post = rest, namespace, pod, post
 
     def run(self) -> None:
+        path = f"/api/v1/namespaces/{self._ns}/pods/{self._pod}/log"
         try:
-            resp = self._core.read_namespaced_pod_log(
-                self._pod, self._ns, follow=True, _preload_content=False, _request_timeout=(5, None)
-            )
-            buf = b""
-            for chunk in resp.stream(4096):
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    self._post("log", line.decode(errors="replace").rstrip("\r"))
-            if buf:
-                self._post("log", buf.decode(errors="replace"))
+            for line in self._rest.lines(path, query={"follow": "true"}, accept="*/*"):
+                self._post("log", line.decode(errors="replace").rstrip("\r"))
         except Exception:  # no logs (KWOK pods, deleted pods) is normal: nothing to stream
             return

@@ -8,7 +8,6 @@ unless `everything` is set.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections import defaultdict
@@ -17,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from simulator.backends.kubernetes import names
-
-KINDS = ("pod", "service", "config_map", "secret")
 
 
 def process_start(pid: int) -> str:
@@ -58,16 +55,14 @@ class GcResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _list(core: Any, kind: str, namespace: str | None, selector: str) -> list[dict[str, Any]]:
-    if namespace is None:
-        resp = getattr(core, f"list_{kind}_for_all_namespaces")(
-            label_selector=selector, _preload_content=False
-        )
-    else:
-        resp = getattr(core, f"list_namespaced_{kind}")(
-            namespace, label_selector=selector, _preload_content=False
-        )
-    items: list[dict[str, Any]] = json.loads(resp.data).get("items") or []
+PLURALS = ("pods", "services", "configmaps", "secrets")
+
+
+def _list(rest: Any, plural: str, namespace: str | None, selector: str) -> list[dict[str, Any]]:
+    path = f"/api/v1/{plural}" if namespace is None else f"/api/v1/namespaces/{namespace}/{plural}"
+    items: list[dict[str, Any]] = (
+        rest.call("GET", path, query={"labelSelector": selector}).get("items") or []
+    )
     return items
 
 
@@ -82,20 +77,20 @@ def gc_kubernetes(
     dry_run: bool = False,
 ) -> GcResult:
     """Delete the objects of stale runs (or of `run`, or of every run with `everything`)."""
-    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
     from simulator.backends.kubernetes.cluster import connect
+    from simulator.backends.kubernetes.rest import Rest, ns_path
 
     conn = connect(kubeconfig, kube_context, namespace)
-    core = client.CoreV1Api(conn.api)
+    rest = Rest(conn.api)
     ns = None if all_namespaces else conn.namespace
     selector = f"{names.MANAGED_BY}={names.MANAGER}" + (f",{names.RUN}={run}" if run else "")
     runs: dict[tuple[str, str], set[str]] = defaultdict(set)
     result = GcResult()
-    for kind in KINDS:
+    for plural in PLURALS:
         try:
-            for item in _list(core, kind, ns, selector):
+            for item in _list(rest, plural, ns, selector):
                 meta = item.get("metadata") or {}
                 key = (
                     str(meta.get("namespace")),
@@ -103,23 +98,19 @@ def gc_kubernetes(
                 )
                 runs[key].add(str((meta.get("annotations") or {}).get(names.OWNER, "")))
         except ApiException as err:
-            result.errors.append(f"cannot list {kind}s: {err.status} {err.reason}")
+            result.errors.append(f"cannot list {plural}: {err.status} {err.reason}")
     for (run_ns, run_id), owners in sorted(runs.items()):
         if not (everything or run) and any(owner_alive(o) for o in owners):
             result.kept.append(f"{run_ns}/{run_id}")
             continue
         if not dry_run:
-            for kind in KINDS:
+            for plural in PLURALS:
+                query = {"labelSelector": names.run_selector(run_id), "gracePeriodSeconds": 0}
                 try:
-                    getattr(core, f"delete_collection_namespaced_{kind}")(
-                        run_ns,
-                        label_selector=names.run_selector(run_id),
-                        grace_period_seconds=0,
-                        _preload_content=False,
-                    )
+                    rest.call("DELETE", ns_path(run_ns, plural), query=query)
                 except ApiException as err:
                     result.errors.append(
-                        f"cannot delete {kind}s of {run_id}: {err.status} {err.reason}"
+                        f"cannot delete {plural} of {run_id}: {err.status} {err.reason}"
                     )
         result.removed.append(f"{run_ns}/{run_id}")
     return result
