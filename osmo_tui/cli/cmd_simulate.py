@@ -48,8 +48,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
             choices=("sim", "docker", "kubernetes"),
             help="where tasks run (default: the simulator)",
         )
+    from simulator.backends.docker.cli import add_docker_options
     from simulator.backends.kubernetes.cli import add_kube_options
 
+    add_docker_options(parser)
     add_kube_options(parser)
 
 
@@ -202,6 +204,10 @@ def _execute(
         from simulator.backends.kubernetes.cli import kube_options
 
         options = kube_options(args, pool=loaded.pool, scenario=scenario)
+    elif backend == "docker":
+        from simulator.backends.docker.cli import docker_options
+
+        options = docker_options(args, pool=loaded.pool)
     live = RealtimeRun(
         plan, get_backend(backend, **options), run_dir=recorder.path if recorder else None
     )

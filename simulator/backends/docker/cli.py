@@ -1,0 +1,61 @@
+"""Command-line options of `--backend docker` (read by `run` and `simulate` on every start)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from simulator.errors import UsageError
+
+
+def add_docker_options(parser: argparse.ArgumentParser) -> None:
+    """--pull-policy, --gpu-inventory, --shm-size, --grace-period (only `--backend docker`)."""
+    group = parser.add_argument_group("docker backend")
+    group.add_argument(
+        "--pull-policy",
+        choices=("missing", "always", "never"),
+        default="missing",
+        help="when to pull a task's image (default: missing)",
+    )
+    group.add_argument(
+        "--gpu-inventory",
+        metavar="IDS",
+        help="GPU device IDs to hand out, e.g. 0,1,2,3 (given to containers as "
+        "NVIDIA_VISIBLE_DEVICES only; default: the host's GPUs from nvidia-smi, or "
+        "$OSMO_TUI_GPU_INVENTORY)",
+    )
+    group.add_argument(
+        "--shm-size",
+        metavar="SIZE",
+        help="/dev/shm per container, e.g. 2Gi (default 1Gi, at most half the memory limit)",
+    )
+    group.add_argument(
+        "--grace-period",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds between SIGTERM and SIGKILL when a task is stopped (default 5)",
+    )
+
+
+def docker_options(args: argparse.Namespace, *, pool: Any = None) -> dict[str, Any]:
+    """DockerBackend keyword arguments from parsed options (the loaded pool config included)."""
+    shm = getattr(args, "shm_size", None)
+    shm_bytes = None
+    if shm:
+        from simulator.spec.units import parse_quantity
+
+        try:
+            shm_bytes = parse_quantity(shm)
+        except ValueError as exc:
+            raise UsageError(f"--shm-size {shm!r}: {exc}") from None
+    grace = getattr(args, "grace_period", 5.0)
+    if grace is None or grace < 0:
+        raise UsageError("--grace-period must be 0 or more seconds")
+    return {
+        "pull_policy": getattr(args, "pull_policy", None) or "missing",
+        "gpus": getattr(args, "gpu_inventory", None),
+        "shm_size": shm_bytes,
+        "grace_period": grace,
+        "pool": pool,
+    }
