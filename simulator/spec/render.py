@@ -67,12 +67,14 @@ def split_sections(text: str) -> Sections:
     if "default-values" in found:
         section, defaults_line = found["default-values"]
         try:
-            loaded = yaml.safe_load(section)["default-values"]
+            document = yaml.safe_load(section)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = defaults_line + mark.line if mark is not None else defaults_line
             message = "Workflow spec is not properly formatted: " + " ".join(str(exc).split())
             raise SectionError(message, line) from None
+        # `default-values:#x` is one string, not a mapping: say so rather than crash
+        loaded = document.get("default-values") if isinstance(document, dict) else document
         if loaded is not None and not isinstance(loaded, dict):
             raise SectionError(
                 "default-values must be a mapping of variable names to values.", defaults_line

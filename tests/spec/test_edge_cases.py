@@ -542,3 +542,10 @@ def test_misspelt_keys_get_a_hint(tmp_path: Path) -> None:
         'workflow.tasks.0.enviroment: Extra inputs are not permitted (did you mean "environment"?)',
         "workflow.tasks.0.bogus: Extra inputs are not permitted",
     ]
+
+
+def test_default_values_must_be_a_mapping(tmp_path: Path) -> None:
+    for head in ("default-values:# no space before the comment\n", "default-values: [1, 2]\n"):
+        assert located(tmp_path, head + wf(task())) == [
+            (1, 1, "default-values must be a mapping of variable names to values.")
+        ]
