@@ -51,19 +51,32 @@ def list_runs() -> int:
 
 
 def replay(args: argparse.Namespace) -> int:
-    """Rebuild the plan from the run's recorded spec and play its events (scrub with [ and ])."""
-    import tempfile
-    from pathlib import Path
-
+    """Play a recorded run back in the app (scrub with [ and ], step with n)."""
     from osmo_tui.app.app import make_app
     from osmo_tui.app.session import RunOptions
     from osmo_tui.cli.cmd_run import _speed
+
+    speed = _speed(args.speed)
+    loaded, plan, events = load_recorded(args.run_id)
+    app = make_app(
+        RunOptions(record=False), plan=plan, replay_events=events, speed=speed, paused=args.paused
+    )
+    app.session.loaded = loaded  # pool and source, for badges and the editor
+    app.run()
+    return 0
+
+
+def load_recorded(run_id: str) -> tuple[Any, Any, list[Any]]:
+    """A recorded run's workflow (from its rendered spec), plan and events."""
+    import tempfile
+    from pathlib import Path
+
     from simulator.engine.from_spec import plan_from_spec
     from simulator.errors import SpecErrors
     from simulator.runs import RunStore
     from simulator.spec.loader import load_workflow
 
-    recorded = RunStore().load(args.run_id)
+    recorded = RunStore().load(run_id)
     if not recorded.spec.strip():
         raise UsageError(f"run {recorded.info.id} has no recorded spec to rebuild its graph")
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,20 +85,11 @@ def replay(args: argparse.Namespace) -> int:
         try:
             loaded = load_workflow(spec_file)
         except SpecErrors as exc:
-            raise UsageError(
-                f"run {recorded.info.id}: its recorded spec no longer loads: "
-                f"{exc.errors[0].message}"
-            ) from exc
+            first = exc.errors[0].message
+            message = f"run {recorded.info.id}: its recorded spec no longer loads: {first}"
+            raise UsageError(message) from exc
     plan = plan_from_spec(loaded, workflow_id=recorded.info.workflow_id or None)
-    app = make_app(
-        RunOptions(record=False),
-        plan=plan,
-        replay_events=recorded.events,
-        speed=_speed(args.speed),
-        paused=args.paused,
-    )
-    app.run()
-    return 0
+    return loaded, plan, recorded.events
 
 
 def _as_workflow(spec: str) -> str:

@@ -64,3 +64,37 @@ def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def _record_one_run(path: Path) -> None:
+    import math
+
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions
+    from tests.tui.conftest import settle
+
+    app = make_app(RunOptions(path=path), speed=math.inf, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+
+
+def test_a_run_recorded_by_the_app_replays_with_the_same_graph_and_events(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import asyncio
+
+    from osmo_tui.cli.cmd_runs import load_recorded
+    from simulator.engine.snapshot import RunSnapshot, fold
+    from tests.conftest import EXAMPLES
+
+    asyncio.run(_record_one_run(EXAMPLES / "train_pipeline.yaml"))
+    assert main(["runs"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].split() == ["ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED"]
+    assert "train-pipeline" in listing[1] and "COMPLETED" in listing[1]
+    _loaded, plan, events = load_recorded("latest")
+    assert "master" in plan.tasks and plan.groups["train"].upstream == ("text", "images")
+    snap = RunSnapshot.from_plan(plan)
+    for event in events:
+        fold(snap, event)
+    assert snap.finished and str(snap.status) == "COMPLETED"
