@@ -1,0 +1,227 @@
+"""Whole runs through the shared engine and the CLI: queue timeout, cancel, gang, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.backends.kubernetes import KubernetesBackend, names
+from simulator.engine.realtime import RealtimeRun
+from simulator.engine.report import build_report
+from simulator.engine.snapshot import RunSnapshot, fold
+from tests.conftest import ROOT
+from tests.kubernetes.conftest import POOL, Cluster, wait_for
+from tests.kubernetes.helpers import plan, task
+
+pytestmark = pytest.mark.kubernetes
+OSMO_TUI = str(ROOT / ".venv" / "bin" / "osmo-tui")
+
+
+def _report(
+    p: Any, backend: KubernetesBackend, tmp: Path, cancel_after: float = 0
+) -> dict[str, Any]:
+    snap = RunSnapshot.from_plan(p)
+
+    async def main() -> None:
+        run = RealtimeRun(p, backend, run_dir=tmp)
+        if cancel_after:
+            asyncio.get_running_loop().call_later(cancel_after, run.cancel, "workflow", "", "stop")
+        await asyncio.wait_for(run.run(lambda e: fold(snap, e)), 60)
+
+    asyncio.run(main())
+    return build_report(snap)
+
+
+def test_too_many_gpus_stays_scheduling_until_queue_timeout(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    p = plan(
+        ("g", [task("big", "g", lead=True, platform="dgx", gpu=5)]),
+        queue_timeout=3.0,
+        queue_timeout_text="3s",
+    )
+    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, pool=POOL)
+    report = _report(p, backend, tmp_path)
+    t = report["tasks"]["big"]
+    assert report["workflow"]["status"] == "FAILED_QUEUE_TIMEOUT"
+    assert t["status"] == "FAILED_QUEUE_TIMEOUT" and t["exit_code"] is None
+    assert t["message"] == "Task stayed in queue longer than the set limit of 3s."
+    core = kube_cluster.core()
+    wait_for(
+        lambda: (
+            not core.list_namespaced_pod(
+                namespace, label_selector=names.run_selector(backend.run_id)
+            ).items
+        ),
+        20,
+        "the pod to go",
+    )
+
+
+def test_cancel_mid_run_leaves_no_pod(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    p = plan(
+        ("g", [task("a", "g", lead=True, script="sleep 60"), task("b", "g", script="sleep 60")]),
+        ("h", [task("c", "h", lead=True, script="sleep 60")]),
+    )
+    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+    report = _report(p, backend, tmp_path, cancel_after=3.0)
+    assert report["workflow"]["status"] == "FAILED_CANCELED"
+    assert {t["status"] for t in report["tasks"].values()} == {"FAILED_CANCELED"}
+    core = kube_cluster.core()
+    sel = names.run_selector(backend.run_id)
+    wait_for(
+        lambda: not core.list_namespaced_pod(namespace, label_selector=sel).items,
+        20,
+        "every pod to go",
+    )
+    assert not core.list_namespaced_service(namespace, label_selector=sel).items
+
+
+def test_gang_gets_a_pod_group_when_the_cluster_serves_one(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    """With the scheduler-plugins PodGroup API installed, a group is one PodGroup (minMember)."""
+    from kubernetes import client
+
+    ext = client.ApiextensionsV1Api(kube_cluster.api())
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "podgroups.scheduling.x-k8s.io"},
+        "spec": {
+            "group": "scheduling.x-k8s.io",
+            "scope": "Namespaced",
+            "names": {"plural": "podgroups", "singular": "podgroup", "kind": "PodGroup"},
+            "versions": [
+                {
+                    "name": "v1alpha1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    ext.create_custom_resource_definition(crd)
+    try:
+        wait_for(
+            lambda: any(
+                c.type == "Established" and c.status == "True"
+                for c in (
+                    ext.read_custom_resource_definition(crd["metadata"]["name"]).status.conditions
+                    or []
+                )
+            ),
+            30,
+            "the CRD",
+        )
+        seen: dict[str, Any] = {}
+
+        async def main() -> None:
+            p = plan(("g", [task("a", "g", lead=True, script="sleep 30"), task("b", "g")]))
+            backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+            await backend.prepare(p, tmp_path, lambda e: None)
+            try:
+                await backend.start_group(p.groups["g"], {})
+                custom = client.CustomObjectsApi(kube_cluster.api())
+                seen["groups"] = custom.list_namespaced_custom_object(
+                    "scheduling.x-k8s.io", "v1alpha1", namespace, "podgroups"
+                )["items"]
+                seen["pods"] = (
+                    kube_cluster.core()
+                    .list_namespaced_pod(
+                        namespace, label_selector=names.run_selector(backend.run_id)
+                    )
+                    .items
+                )
+            finally:
+                await backend.close()
+
+        asyncio.run(main())
+        (group,) = seen["groups"]
+        assert group["spec"]["minMember"] == 2
+        label = "scheduling.x-k8s.io/pod-group"
+        assert {p.metadata.labels[label] for p in seen["pods"]} == {group["metadata"]["name"]}
+    finally:
+        ext.delete_custom_resource_definition(crd["metadata"]["name"])
+
+
+WORKFLOW = """\
+workflow:
+  name: cli-demo
+  groups:
+  - name: g
+    tasks:
+    - name: lead
+      lead: true
+      image: busybox
+      command: [sh, -c, "sleep 2"]
+    - name: worker
+      image: busybox
+      command: [sh, -c, "wget -q http://{{host:lead}}/; sleep 0.1; exit 3"]
+"""
+
+
+def test_cli_runs_a_workflow_on_the_cluster(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(WORKFLOW)
+    done = subprocess.run(
+        [
+            OSMO_TUI,
+            "simulate",
+            str(wf),
+            "--backend",
+            "kubernetes",
+            "--kubeconfig",
+            kube_cluster.kubeconfig,
+            "--namespace",
+            namespace,
+            "--json",
+            "--no-record",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert report["workflow"]["status"] == "COMPLETED"
+    assert report["tasks"]["worker"]["status"] == "FAILED"
+    assert report["tasks"]["worker"]["exit_code"] == 3
+
+
+def test_cli_unreachable_cluster_is_one_clear_line(tmp_path: Path) -> None:
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(WORKFLOW)
+    done = subprocess.run(
+        [
+            OSMO_TUI,
+            "simulate",
+            str(wf),
+            "--backend",
+            "kubernetes",
+            "--kubeconfig",
+            str(tmp_path / "missing.kubeconfig"),
+            "--no-record",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("osmo-tui: kubernetes: cannot load"), lines
