@@ -167,10 +167,10 @@ class Engine:
         self._out: list[EngineOutput] = []
         self._act: list[Action] = []
         self._handlers: dict[type, Callable[[Any], None]] = {
-            TaskScheduling: self._progress,
-            TaskInitializing: self._progress,
-            TaskReady: self._progress,
-            TaskRunning: self._progress,
+            TaskScheduling: self._on_scheduling,
+            TaskInitializing: self._on_initializing,
+            TaskReady: self._on_ready,
+            TaskRunning: self._on_running,
             TaskExited: self._on_exited,
             TaskFailed: self._on_failed,
             CancelRequested: self._cancel,
@@ -367,21 +367,14 @@ class Engine:
 
     # --- task reports -----------------------------------------------------------------------------
 
-    def _current(self, name: str, retry: int) -> _Task | None:
-        """The task if the report is about its latest, unfinished attempt (else it is stale)."""
-        task = self.tasks.get(name)
-        if task is None or task.retry != retry or task.status in _FINISHED:
-            return None
-        return task
-
     def _on_exited(self, event: TaskExited) -> None:
-        task = self._current(event.task, event.retry)
+        task = self._live(event.task, event.retry)
         if task is not None:
             status = _COMPLETED if event.exit_code == 0 else _FAILED
             self._finish(task, status, event.exit_code, "")
 
     def _on_failed(self, event: TaskFailed) -> None:
-        task = self._current(event.task, event.retry)
+        task = self._live(event.task, event.retry)
         if task is None:
             return
         if event.status in _CANCELED or event.status in _GROUP_WIDE:
@@ -392,39 +385,62 @@ class Engine:
     def _on_timer(self, event: TimerFired) -> None:
         self._timer(event.key)
 
-    def _progress(self, event: TaskScheduling | TaskInitializing | TaskReady | TaskRunning) -> None:
-        task = self._current(event.task, event.retry)
-        if task is None:
+    def _live(self, name: str, retry: int) -> _Task | None:
+        task = self.tasks.get(name)
+        if task is None or task.retry != retry or task.status in _FINISHED:
+            return None  # a stale report (older attempt) or one after the task finished
+        return task
+
+    def _on_scheduling(self, event: TaskScheduling) -> None:
+        task = self._live(event.task, event.retry)
+        if task is None or not self._set_task(task, _SCHEDULING):
             return
         group = task.group
-        kind = type(event)
-        if kind is TaskScheduling:
-            status = _SCHEDULING
-        elif kind is TaskInitializing:
-            status = _INITIALIZING
-        else:
-            status = _RUNNING  # the pod runs while inputs download and at the barrier
-        if self._set_task(task, status):
-            if status is _SCHEDULING and group.status in _PRESCHEDULING:
-                at = self.now + self.plan.queue_timeout
-                self._act.append(ArmTimer(f"queue:{group.name}", at))
-            if status is _RUNNING and group.status in _PRERUNNING:
-                self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
-            new = status if status in _IN_QUEUE else self._aggregate(group)
-            self._set_group(group, new)
+        if group.status in _PRESCHEDULING:
+            at = self.now + self.plan.queue_timeout
+            self._act.append(ArmTimer(f"queue:{group.name}", at))
+        if self._set_group(group, _SCHEDULING):  # in-queue statuses are written directly
             self._update_workflow()
-        if kind is TaskRunning:
+
+    def _on_initializing(self, event: TaskInitializing) -> None:
+        task = self._live(event.task, event.retry)
+        if task is not None and self._set_task(task, _INITIALIZING):
+            group = task.group
+            if self._set_group(group, _RUNNING if group.progressed else _INITIALIZING):
+                self._update_workflow()
+
+    def _to_running(self, task: _Task) -> None:
+        """The pod runs (inputs download, then the barrier, then the command)."""
+        if self._set_task(task, _RUNNING):
+            group = task.group
+            if group.status in _PRERUNNING:
+                self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
+            if self._set_group(group, _RUNNING):
+                self._update_workflow()
+
+    def _on_ready(self, event: TaskReady) -> None:
+        task = self._live(event.task, event.retry)
+        if task is None:
+            return
+        self._to_running(task)
+        if task.released:
+            return
+        group = task.group
+        if group.barrier:
+            if not task.at_barrier:
+                task.at_barrier = True
+                group.waiting += 1
+                group.queued.append(task)
+            self._notify_barrier(group)
+        else:
             task.released = True
-        elif kind is TaskReady and not task.released:
-            if group.barrier:
-                if not task.at_barrier:
-                    task.at_barrier = True
-                    group.waiting += 1
-                    group.queued.append(task)
-                self._notify_barrier(group)
-            else:
-                task.released = True
-                self._act.append(ReleaseBarrier(task.name, task.retry))
+            self._act.append(ReleaseBarrier(task.name, task.retry))
+
+    def _on_running(self, event: TaskRunning) -> None:
+        task = self._live(event.task, event.retry)
+        if task is not None:
+            self._to_running(task)
+            task.released = True
 
     def _notify_barrier(self, group: _Group) -> None:
         """Release everyone waiting once the set covers every task not finished (§5.3)."""
