@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -111,9 +112,11 @@ def test_interrupt_mid_run_removes_everything(
 
 def test_sigkill_leftovers_are_removed_by_gc(docker_client: Any, tmp_path: Path) -> None:
     proc = _cli(tmp_path, LONG)
-    _wait_running(proc, 2)
+    run_id = _wait_running(proc, 2).name
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
+    control = list(Path(tempfile.gettempdir()).glob(f"osmo-tui-{run_id}-*"))
+    assert len(control) == 1  # the killed run's private temp dir (FIFOs, wrapper)
     left = _ours(docker_client)
     assert {item.kind for item in left} == {"container", "network"}
     assert not any(item.live for item in left)  # its process is gone: stale
@@ -137,6 +140,7 @@ def test_sigkill_leftovers_are_removed_by_gc(docker_client: Any, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert f"removed {len(left)} objects" in done.stdout.splitlines()[-1]
     assert _ours(docker_client) == []
+    assert not control[0].exists()
 
 
 def test_sigkill_leftovers_are_removed_by_the_next_start(
@@ -147,11 +151,14 @@ def test_sigkill_leftovers_are_removed_by_the_next_start(
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert _ours(docker_client)
+    control = list(Path(tempfile.gettempdir()).glob(f"osmo-tui-{killed}-*"))
+    assert len(control) == 1
     nxt = _cli(tmp_path, SHORT, name="short.yaml")
     out, err = nxt.communicate(timeout=120)
     assert nxt.returncode == 0, err
     assert re.search(rf"removed [3-9] leftovers of killed runs: {re.escape(killed)}", out), out
     assert _ours(docker_client) == []
+    assert not control[0].exists()
 
 
 def _dockerd_pid() -> int:

@@ -160,3 +160,35 @@ workflow:
     assert result.final()["t"][:2] == ("FAILED", 127)
     errors = [e.line for e in result.events if isinstance(e, TaskLog) and e.task == "t"]
     assert errors == ["exec: no-such-program: not found"]
+
+
+def test_safe_rmtree_and_gc_only_delete_their_own_temp_dirs(tmp_path: Path) -> None:
+    import tempfile
+
+    from simulator.backends.docker.data import safe_rmtree
+    from simulator.backends.docker.gc import remove_control_dir
+
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "file").write_text("precious")
+    tmp = Path(tempfile.gettempdir()).resolve()
+    link = Path(tempfile.mkdtemp(prefix="osmo-tui-test-", dir=tmp))
+    link.rmdir()
+    link.symlink_to(keep)
+    try:
+        remove_control_dir(str(link))  # a label naming a symlink: its target stays
+        with pytest.raises(ValueError, match="symbolic link"):
+            safe_rmtree(link, tmp)
+        remove_control_dir(str(keep))  # not a direct child of the temp dir
+        remove_control_dir("relative/osmo-tui-x")
+        with pytest.raises(ValueError, match="not an absolute path"):
+            safe_rmtree(Path(), tmp)  # the bug that once deleted the working tree
+        with pytest.raises(ValueError, match="not inside"):
+            safe_rmtree(tmp, tmp)
+        assert (keep / "file").read_text() == "precious"
+    finally:
+        link.unlink()
+    real = Path(tempfile.mkdtemp(prefix="osmo-tui-test-", dir=tmp))
+    (real / "release").write_text("")
+    remove_control_dir(str(real))
+    assert not real.exists()

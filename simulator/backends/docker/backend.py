@@ -218,6 +218,7 @@ class DockerBackend(Backend):
                 labels = {
                     L.RUN: self._run_id,
                     L.RUN_DIR: str(self._run_dir),
+                    L.CONTROL_DIR: str(self._control_root or ""),
                     L.WORKFLOW_ID: self._plan.workflow_id if self._plan else "",
                     **L.owner_labels(),
                 }

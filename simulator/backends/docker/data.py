@@ -36,6 +36,8 @@ def safe_rmtree(path: Path, root: Path) -> None:
     path, root = Path(path), Path(root)
     if not path.is_absolute() or not root.is_absolute():
         raise ValueError(f"refusing to delete {path!s}: not an absolute path under {root!s}")
+    if path.is_symlink():  # its target could be anywhere
+        raise ValueError(f"refusing to delete {path!s}: a symbolic link")
     resolved, base = path.resolve(), root.resolve()
     if resolved == base or base not in resolved.parents:
         raise ValueError(f"refusing to delete {path!s}: not inside {root!s}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from simulator.backends.docker import labels as L
+from simulator.backends.docker.data import safe_rmtree
 
 ABANDONED_MARKER = ".docker-leftovers"
 """Written into a run dir when close() could not remove everything (engine down): gc then takes
@@ -26,10 +29,13 @@ class Leftover:
     live: bool
     """The owning process still runs (not stale)."""
     run_dir: str = ""
+    control_dir: str = ""
 
 
 def _item(kind: str, oid: str, name: str, lab: dict[str, str]) -> Leftover:
-    return Leftover(kind, oid, name, lab[L.RUN], L.owner_alive(lab), lab.get(L.RUN_DIR, ""))
+    alive = L.owner_alive(lab)
+    run_dir, control = lab.get(L.RUN_DIR, ""), lab.get(L.CONTROL_DIR, "")
+    return Leftover(kind, oid, name, lab[L.RUN], alive, run_dir, control)
 
 
 def _labels(obj: Any) -> dict[str, str]:
@@ -58,12 +64,15 @@ def find_leftovers(client: Any, *, run: str | None = None) -> list[Leftover]:
 
 
 def remove_leftovers(client: Any, leftovers: Iterable[Leftover]) -> list[str]:
-    """Remove containers first (networks and volumes in use cannot go); returns error lines."""
+    """Remove containers first (networks and volumes in use cannot go), then the private temp
+    dir of each run removed completely; returns error lines."""
     import docker.errors
 
+    items = list(leftovers)
     errors: list[str] = []
+    failed: set[str] = set()
     order = {"container": 0, "network": 1, "volume": 2}
-    for item in sorted(leftovers, key=lambda x: order[x.kind]):
+    for item in sorted(items, key=lambda x: order[x.kind]):
         try:
             if item.kind == "container":
                 client.api.remove_container(item.id, force=True, v=True)
@@ -75,7 +84,24 @@ def remove_leftovers(client: Any, leftovers: Iterable[Leftover]) -> list[str]:
             continue
         except docker.errors.APIError as exc:
             errors.append(f"cannot remove {item.kind} {item.name}: {exc.explanation or exc}")
+            failed.add(item.run)
+    for control in {i.control_dir for i in items if i.control_dir and i.run not in failed}:
+        remove_control_dir(control)
     return errors
+
+
+def remove_control_dir(path: str) -> None:
+    """A killed run's private temp dir: only ever a direct child of the temp dir that is named
+    like one (labels are data: never trust one to name anything else)."""
+    tmp = Path(tempfile.gettempdir()).resolve()
+    candidate = Path(path)
+    if (
+        candidate.is_absolute()
+        and candidate.parent == tmp
+        and candidate.name.startswith("osmo-tui-")
+    ):
+        with contextlib.suppress(ValueError):
+            safe_rmtree(candidate, tmp)
 
 
 def collect_stale(client: Any) -> tuple[list[Leftover], list[str]]:

@@ -94,6 +94,7 @@ class AttemptBuilder:
         labels = {
             L.RUN: backend._run_id,
             L.RUN_DIR: str(self.run_dir),
+            L.CONTROL_DIR: str(self.control_root),
             L.WORKFLOW_ID: self.plan.workflow_id,
             L.GROUP: attempt.group,
             L.TASK: task,
