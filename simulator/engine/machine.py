@@ -109,12 +109,14 @@ class _Group:
     __slots__ = (
         "barrier",
         "downstream",
+        "exec_key",
         "lead",
         "name",
         "ndone",
         "pending_cancel",
         "plan",
         "progressed",
+        "queue_key",
         "queued",
         "status",
         "tasks",
@@ -141,6 +143,9 @@ class _Group:
         self.progressed = False
         """Some task ran or finished (the group aggregates to RUNNING, not INITIALIZING)."""
         self.pending_cancel: tuple[TaskStatus, str] | None = None
+        self.queue_key = f"queue:{plan.name}"
+        self.exec_key = f"exec:{plan.name}"
+        """Timer keys, built once: they are armed and cancelled for every group."""
 
 
 class Engine:
@@ -277,8 +282,8 @@ class Engine:
             self._running_groups += 1
         if finished:
             self._unfinished_groups -= 1
-            self._act.append(CancelTimer(f"queue:{group.name}"))
-            self._act.append(CancelTimer(f"exec:{group.name}"))
+            self._act.append(CancelTimer(group.queue_key))
+            self._act.append(CancelTimer(group.exec_key))
         self._out.append(GroupStatusChanged(self.now, group.name, status, message))
         return True
 
@@ -398,7 +403,7 @@ class Engine:
         group = task.group
         if group.status in _PRESCHEDULING:
             at = self.now + self.plan.queue_timeout
-            self._act.append(ArmTimer(f"queue:{group.name}", at))
+            self._act.append(ArmTimer(group.queue_key, at))
         if self._set_group(group, _SCHEDULING):  # in-queue statuses are written directly
             self._update_workflow()
 
@@ -414,7 +419,7 @@ class Engine:
         if self._set_task(task, _RUNNING):
             group = task.group
             if group.status in _PRERUNNING:
-                self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
+                self._act.append(ArmTimer(group.exec_key, self.now + self.plan.exec_timeout))
             if self._set_group(group, _RUNNING):
                 self._update_workflow()
 
@@ -490,7 +495,7 @@ class Engine:
             cleanup = self._set_siblings(group, task, _FAILED, message)
         self._notify_barrier(group)
         if status is _RESCHEDULED and group.status in _PRERUNNING:
-            self._act.append(ArmTimer(f"exec:{group.name}", self.now + self.plan.exec_timeout))
+            self._act.append(ArmTimer(group.exec_key, self.now + self.plan.exec_timeout))
         self._set_group(group, self._aggregate(group))
         if cleanup:
             self._act.append(CleanupGroup(group.name))
