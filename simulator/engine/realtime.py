@@ -81,7 +81,10 @@ class RealtimeRun:
         *,
         run_dir: Path | str | None = None,
         user: str | None = None,
+        recorder: Any = None,
     ) -> None:
+        """`recorder`: a `simulator.runs.RunRecorder` (anything with `record(event)`) that gets
+        every event as it happens, before `on_event`."""
         self.plan = plan
         self.backend = backend
         self.engine = Engine(plan)
@@ -96,6 +99,7 @@ class RealtimeRun:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._pending_cancels: list[tuple[str, str, str, bool]] = []
         self._closed = False
+        self.recorder = recorder
 
     @property
     def backend_name(self) -> str:
@@ -131,6 +135,14 @@ class RealtimeRun:
     # --- the loop -----------------------------------------------------------------------------------
 
     async def run(self, on_event: OnEvent) -> WorkflowStatus:
+        """Drive the plan to its end; every event goes to the recorder (if any), then `on_event`."""
+        if self.recorder is not None:
+            record, observer = self.recorder.record, on_event
+
+            def on_event(event: Event) -> None:
+                record(event)
+                observer(event)
+
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._inbox = asyncio.Queue()

@@ -170,3 +170,21 @@ def test_backend_close_runs_when_the_run_is_interrupted() -> None:
 
     asyncio.run(main())
     assert backend.closed == 1 and not backend.procs
+
+
+def test_events_are_recorded_in_the_run_store() -> None:
+    from simulator.runs import RunStore
+
+    plan = make_plan({"a": ["a1"]})
+    recorder = RunStore().create(plan, backend="process", spec="workflow: {}")
+
+    async def main() -> None:
+        run = RealtimeRun(plan, ProcessBackend({"a1": "echo one; echo two"}), recorder=recorder)
+        await asyncio.wait_for(run.run(lambda e: None), timeout=30)
+
+    asyncio.run(main())
+    recorder.close()
+    recorded = RunStore().load("latest")
+    assert recorded.events[0].kind == "run_started" and recorded.events[-1].kind == "run_finished"
+    assert recorded.logs == {"a1.log": "one\ntwo\n"}
+    assert recorded.report is not None and recorded.report["workflow"]["status"] == "COMPLETED"
