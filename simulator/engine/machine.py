@@ -191,6 +191,7 @@ class Engine:
         for group in self.groups.values():
             if group.unmet == 0:
                 self._start_group(group)
+        self._update_workflow()  # a plan without groups is finished at once
         return self._flush()
 
     def handle(self, event: EngineInput) -> tuple[list[EngineOutput], list[Action]]:

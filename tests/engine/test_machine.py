@@ -117,3 +117,12 @@ def test_cancel_of_a_task_whose_group_has_not_started_is_refused() -> None:
     with pytest.raises(CancelError, match="Task b1 has not started yet: cancel its group b"):
         engine.handle(CancelRequested(1.0, "task", "b1"))
     assert engine.group_status("b") is TS.WAITING
+
+
+def test_a_plan_without_groups_finishes_at_once() -> None:
+    from simulator.engine.plan import Plan
+
+    engine = Engine(Plan("empty", "empty-1", {}, {}))
+    outputs, actions = engine.start(0.0)
+    assert engine.finished and engine.status is WS.COMPLETED and actions == []
+    assert [o.kind for o in outputs] == ["workflow_status", "workflow_status", "run_finished"]
