@@ -21,7 +21,7 @@ from tests.conftest import COOKBOOK, EXAMPLES
 
 SEEDS = [
     p.read_text()
-    for p in [*sorted(EXAMPLES.glob("*.yaml")), *sorted(COOKBOOK.glob("tutorials/*.yaml"))]
+    for p in [*sorted(EXAMPLES.rglob("*.yaml")), *sorted(COOKBOOK.rglob("*.yaml"))]
     if p.name != "osmo-pool.yaml"
 ]
 SNIPPETS = [
