@@ -129,4 +129,4 @@ async def test_saving_an_invalid_version_shows_errors_and_keeps_the_last_graph(
         reload = await _next_reload(pilot, seen)
         assert reload.outcome.ok
         await settle(pilot)
-        assert not errors.display and app.main_screen.run_count == 2
+        assert not errors.errors and app.main_screen.run_count == 2

@@ -182,9 +182,10 @@ class RunActions(Screen[None]):
     def edit_target(self) -> tuple[str, int | None]:
         """The highlighted error's file and line, else the selected task's line in the workflow."""
         session = self.osmo.session
-        error = self.query_one(ErrorList).current if session.errors else None
-        if error is not None and error.location is not None and not error.location.rendered:
-            return error.location.path, error.location.line
+        problems = self.query_one(ErrorList)
+        problem = problems.current if problems.display else None
+        if problem is not None and problem.location is not None and not problem.location.rendered:
+            return problem.location.path, problem.location.line
         path = str(session.options.path or "")
         locate = getattr(session.loaded, "location_of_task", None)
         if self.selected is not None and locate is not None:

@@ -63,6 +63,7 @@ class MainScreen(RunActions):
         self.note = ""
         self.log_search = ""
         self.run_count = 0
+        self._warned = 0
         self._run_closed: asyncio.Event | None = None
         self._wake = asyncio.Event()
 
@@ -126,14 +127,19 @@ class MainScreen(RunActions):
         if self.selected not in snap.tasks:
             self.selected = None
         self._show_task(fresh=True)
+        self._warned = len(snap.warnings)
+        self._show_errors()
         self._update_header()
 
     def _show_errors(self) -> None:
-        errors = self.osmo.session.errors
-        widget = self.query_one(ErrorList)
-        widget.show(errors)
-        widget.display = bool(errors)
-        widget.border_title = f"{len(errors)} error(s) — e opens $EDITOR at the highlighted one"
+        """Spec errors; else the spec's warnings and the run's (e.g. a field a backend ignores)."""
+        session = self.osmo.session
+        warnings: list[object] = []
+        if not session.errors:
+            warnings += getattr(session.loaded, "warnings", None) or []
+            snap = session.snapshot
+            warnings += snap.warnings if snap is not None else []
+        self.query_one(ErrorList).show(session.errors, warnings)
 
     def _update_header(self) -> None:
         session = self.osmo.session
@@ -219,6 +225,10 @@ class MainScreen(RunActions):
     def refresh_views(self, changed: set[str]) -> None:
         if self.scrub is not None:
             return  # a scrubbed view stays put until scrubbing ends
+        session = self.osmo.session
+        if session.snapshot is not None and len(session.snapshot.warnings) != self._warned:
+            self._warned = len(session.snapshot.warnings)
+            self._show_errors()
         self.query_one(GroupGraph).updated()
         self.query_one(TaskTable).updated(changed)
         self.query_one(Timeline).updated()

@@ -1,35 +1,72 @@
-"""ErrorList: the workflow's spec errors as `file:line:col: message`, one option each."""
+"""ErrorList: the workflow's spec errors (and warnings) as `file:line:col: message`, one per line."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from rich.markup import escape
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from simulator.errors import SpecError
+from simulator.errors import Location
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the list; `e` opens the highlighted one's location in $EDITOR."""
+
+    severity: str
+    """error or warning."""
+    message: str
+    location: Location | None = None
 
 
 class ErrorList(OptionList):
-    """The highlighted error is what `e` opens in $EDITOR."""
+    """Errors first (the workflow is invalid), then warnings (spec and run)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.errors: list[SpecError] = []
+        self.problems: list[Problem] = []
 
-    def show(self, errors: list[SpecError]) -> None:
-        self.errors = list(errors)
+    def show(self, errors: Iterable[Any], warnings: Iterable[Any] = ()) -> None:
+        """`errors`/`warnings`: objects with `message` and `location`, or plain strings."""
+        problems = [_problem("error", e) for e in errors] + [
+            _problem("warning", w) for w in warnings
+        ]
+        self.display = bool(problems)
+        if problems == self.problems:
+            return
+        self.problems = problems
         self.clear_options()
-        self.add_options(Option(_label(e)) for e in self.errors)
-        if self.errors:
+        self.add_options(Option(_label(p)) for p in problems)
+        if problems:
             self.highlighted = 0
+        n_err = sum(p.severity == "error" for p in problems)
+        n_warn = len(problems) - n_err
+        parts = [f"{n_err} error(s)" if n_err else "", f"{n_warn} warning(s)" if n_warn else ""]
+        self.border_title = ", ".join(p for p in parts if p) + " — e opens $EDITOR at the line"
+        self.set_class(n_err == 0, "-warnings-only")
 
     @property
-    def current(self) -> SpecError | None:
-        if self.highlighted is None or not self.errors:
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def current(self) -> Problem | None:
+        if self.highlighted is None or not self.problems:
             return None
-        return self.errors[min(self.highlighted, len(self.errors) - 1)]
+        return self.problems[min(self.highlighted, len(self.problems) - 1)]
 
 
-def _label(error: SpecError) -> str:
-    where = str(error.location) if error.location is not None else "(workflow)"
-    return f"[b #ff5f5f]{escape(where)}[/]: {escape(error.message)}"
+def _problem(severity: str, item: Any) -> Problem:
+    if isinstance(item, str):
+        return Problem(severity, item)
+    return Problem(severity, str(item.message), getattr(item, "location", None))
+
+
+def _label(problem: Problem) -> str:
+    where = str(problem.location) if problem.location is not None else "(workflow)"
+    colour = "#ff5f5f" if problem.severity == "error" else "#d7af00"
+    return f"[b {colour}]{escape(where)}[/]: {escape(problem.message)}"
