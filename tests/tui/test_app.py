@@ -200,3 +200,21 @@ async def test_rerun_ends_the_old_run_canceled_in_the_run_store(scenario: Scenar
     assert [r.status for r in runs] == ["FAILED_CANCELED", "COMPLETED"]
     recorded = RunStore().load(runs[-1].id)
     assert len(recorded.events) == len(app.session.events)
+
+
+async def test_run_warnings_are_listed_with_the_errors() -> None:
+    from osmo_tui.app.widgets.error_list import ErrorList
+    from simulator.engine.events import RunWarning
+
+    plan = small_plan()
+    events = completed_events(plan)
+    events.insert(3, RunWarning(0.0, "docker cannot honour hostNetwork; ignored", "download"))
+    app = make_app(plan=plan, replay_events=events, speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        problems = app.main_screen.query_one(ErrorList)
+        assert problems.display and not problems.errors
+        assert [p.message for p in problems.problems] == [
+            "docker cannot honour hostNetwork; ignored"
+        ]
+        assert "1 warning(s)" in screen_text(app)

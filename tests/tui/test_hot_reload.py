@@ -91,7 +91,7 @@ async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_pat
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.COMPLETED
         assert snap.time == 4.0  # the new script's sleep, not the old one's
-        assert "1 task changed (step)" in screen_text(app)
+        assert "run.sh changed; 1 task changed (step)" in screen_text(app)
 
         path.write_text(WORKFLOW.format(extra=EXTRA_TASK))
         reload = await _next_reload(pilot, seen)
@@ -130,3 +130,23 @@ async def test_saving_an_invalid_version_shows_errors_and_keeps_the_last_graph(
         assert reload.outcome.ok
         await settle(pilot)
         assert not errors.errors and app.main_screen.run_count == 2
+
+
+async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("tasks:\n  step: {duration: 7}\n")
+    seen: list[Message] = []
+    options = RunOptions(path=path, scenario=scenario, record=False)
+    app = make_app(options, speed=math.inf, watch=True, keymap={})
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        assert app.session.snapshot is not None and app.session.snapshot.time == 7.0
+        await asyncio.sleep(0.2)
+        scenario.write_text("tasks:\n  step: {duration: 9, exit_code: 3}\n")
+        reload = await _next_reload(pilot, seen)
+        assert reload.outcome.ok and reload.outcome.diff is not None and reload.outcome.diff.empty
+        await settle(pilot)
+        snap = app.session.snapshot
+        assert snap is not None and snap.time == 9.0 and snap.status is WorkflowStatus.FAILED
+        assert "scenario.yaml changed; no task changed" in screen_text(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
@@ -62,7 +63,7 @@ class RunActions(Screen[None]):
     def start_run(self, driver: Driver | None = None) -> None:
         raise NotImplementedError
 
-    def reload(self) -> LoadOutcome:
+    def reload(self, changed: set[Path] | None = None) -> LoadOutcome:
         raise NotImplementedError
 
     def scrub_to(self, index: int | None) -> None:

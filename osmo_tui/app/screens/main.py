@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import math
 import time
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -334,11 +335,11 @@ class MainScreen(RunActions):
         from simulator.watch import awatch_files
 
         session = self.osmo.session
-        async for _changed in awatch_files(session.dependencies):
+        async for changed in awatch_files(session.dependencies):
             if session.current_fingerprint() != session.fingerprint:  # e.g. already reloaded
-                self.reload()
+                self.reload(changed)
 
-    def reload(self) -> LoadOutcome:
+    def reload(self, changed: set[Path] | None = None) -> LoadOutcome:
         """Re-read the workflow; valid: new run with a summary; invalid: errors, old graph kept."""
         session = self.osmo.session
         had_plan = session.plan is not None
@@ -347,6 +348,12 @@ class MainScreen(RunActions):
         if outcome.ok:
             self.osmo.invalidate_badges()
             summary = outcome.diff.summary() if outcome.diff is not None else "loaded"
+            workflow = session.options.path
+            others = sorted(
+                p.name for p in changed or () if workflow is None or p != workflow.resolve()
+            )
+            if others:  # a localpath file, the pool config or the scenario: say which
+                summary = f"{', '.join(others)} changed; {summary}"
             self.note = f"reloaded: {summary}" if had_plan else ""
             if had_plan:
                 self.notify(self.note, title="Workflow changed", timeout=4)
