@@ -101,7 +101,36 @@ def infer_task(spec: Any) -> InferredTask:
     if found:
         dsrc = "literal " + ", ".join(found[:4]) + (" ..." if len(found) > 4 else "")
     script = _script(spec)
-    code = final_exit(script[1]) if script else None
-    esrc = f"final `exit {code}` of {script[0]}" if script and code is not None else ""
-    logs = tuple(echoes(script[1])) if script else ()
-    return InferredTask(duration, code, logs, dsrc, esrc)
+    logs: list[str] = []
+    code = None
+    esrc = ""
+    for _ in range(3):  # follow `bash /tmp/run.sh` at the end of a script into that file
+        if script is None:
+            break
+        logs += echoes(script[1])
+        code = final_exit(script[1])
+        if code is not None:
+            esrc = f"final `exit {code}` of {script[0]}"
+            break
+        script = _runs_file(spec, script[1])
+    return InferredTask(duration, code, tuple(logs[:_MAX_LOGS]), dsrc, esrc)
+
+
+def _runs_file(spec: Any, script: str) -> tuple[str, str] | None:
+    """The `files` entry a script ends by running (`bash f`, `sh f`, `source f`, `. f`, `f`)."""
+    lines = [
+        ln.strip() for ln in script.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
+    if not lines:
+        return None
+    words = lines[-1].split(";")[-1].split()
+    if words and words[0] in ("bash", "sh", "source", ".", "exec"):
+        words = words[1:]
+    if not words:
+        return None
+    for item in getattr(spec, "files", None) or []:
+        if getattr(item, "path", None) == words[0] and isinstance(
+            getattr(item, "contents", None), str
+        ):
+            return (f"file {words[0]}", item.contents)
+    return None
