@@ -42,6 +42,8 @@ class RunActions(Screen[None]):
     """MainScreen's base: every `action_*` named in `keys.KEYS` lives here."""
 
     selected: str | None = None
+    scrub: int | None = None
+    """Events folded into the shown snapshot while scrubbing (None: live)."""
     note: str = ""
     log_search: str = ""
 

@@ -1,24 +1,14 @@
-"""MainScreen: header, errors, the graph/table/timeline/events/task tabs, the run and watch workers."""
+"""MainScreen: header, errors, the graph/table/timeline/events/task tabs; what the user sees."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
-import time
-from pathlib import Path
-
 from textual import on
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Footer, Input, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
 from osmo_tui.app import keys
-from osmo_tui.app.drivers import Driver
 from osmo_tui.app.playback import scrub_index
-from osmo_tui.app.screens.actions import RunActions
-from osmo_tui.app.session import LoadOutcome
+from osmo_tui.app.screens.runner import RunnerScreen
 from osmo_tui.app.widgets.error_list import ErrorList
 from osmo_tui.app.widgets.event_list import EventList
 from osmo_tui.app.widgets.graph import GroupGraph
@@ -26,47 +16,24 @@ from osmo_tui.app.widgets.header import RunHeader
 from osmo_tui.app.widgets.task_detail import LogView, TaskDetail
 from osmo_tui.app.widgets.task_table import TaskTable
 from osmo_tui.app.widgets.timeline import Timeline
-from simulator.engine.events import Event, RunFinished
 from simulator.engine.snapshot import RunSnapshot
 
 REFRESH_HZ = 20
 """Views repaint at most this often however fast events arrive (coalescing)."""
 
 
-class MainScreen(RunActions):
-    """Owns the run worker and the watch worker; widgets only render what it hands them."""
+class MainScreen(RunnerScreen):
+    """Hands every view the snapshot to show; the workers live in RunnerScreen."""
 
     BINDINGS = keys.bindings()  # type: ignore[assignment]
 
-    class EventsArrived(Message):
-        """Events are waiting in the screen's buffer (one message per batch, however large)."""
-
-    class Reloaded(Message):
-        """The workflow was re-read after a change on disk (or after the editor closed)."""
-
-        def __init__(self, outcome: LoadOutcome) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class RunEnded(Message):
-        def __init__(self, snapshot: RunSnapshot) -> None:
-            super().__init__()
-            self.snapshot = snapshot
-
     def __init__(self) -> None:
         super().__init__()
-        self.pending: list[Event] = []
-        self.posted = False
-        self._changed: set[str] = set()
-        self._dirty = False
         self.selected: str | None = None
         self.scrub: int | None = None
         self.note = ""
         self.log_search = ""
-        self.run_count = 0
         self._warned = 0
-        self._run_closed: asyncio.Event | None = None
-        self._wake = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         yield RunHeader(clock=self.osmo.clock, id="header")
@@ -188,30 +155,6 @@ class MainScreen(RunActions):
         else:
             detail.refresh_info(snap, plan, badge=badge, log_lines=lines, log_path=log_path)
 
-    # --- the event stream --------------------------------------------------------------------
-
-    def deliver(self, events: list[Event]) -> None:
-        """Called by the run worker: buffer (never drop) and post one message per batch."""
-        self.pending.extend(events)
-        if not self.posted:
-            self.posted = True
-            self.post_message(self.EventsArrived())
-
-    def on_main_screen_events_arrived(self, _message: EventsArrived) -> None:
-        self.posted = False
-        batch, self.pending = self.pending, []
-        self._absorb(batch)
-
-    def _absorb(self, batch: list[Event]) -> None:
-        """Fold a batch into the session and mark the views for the next repaint."""
-        session = self.osmo.session
-        if not batch or session.snapshot is None:
-            return
-        self._changed |= session.apply(batch)
-        self._dirty = True
-        if any(isinstance(event, RunFinished) for event in batch):
-            self.post_message(self.RunEnded(session.snapshot))
-
     def _flush(self) -> None:
         """Repaint what changed since the last tick (at most REFRESH_HZ times a second)."""
         if not self._dirty:
@@ -237,134 +180,6 @@ class MainScreen(RunActions):
         if self.selected is not None:
             self._show_task(fresh=False)
         self._update_header()
-
-    def on_main_screen_run_ended(self, message: RunEnded) -> None:
-        status = message.snapshot.status
-        if status.failed:
-            self.notify(f"Run finished: {status}", severity="error", timeout=4)
-        else:
-            self.notify(f"Run finished: {status}", timeout=4)
-
-    # --- the run worker ----------------------------------------------------------------------
-
-    def start_run(self, driver: Driver | None = None) -> None:
-        """Cancel the current run (its backend closes first) and start a new one."""
-        previous = self._run_closed
-        closed = self._run_closed = asyncio.Event()
-        self.scrub = None
-        self.run_count += 1
-        self.run_worker(
-            self._drive(previous, closed, driver),
-            name=f"run-{self.run_count}",
-            group="run",
-            exclusive=True,
-            exit_on_error=False,
-        )
-
-    async def _drive(
-        self, previous: asyncio.Event | None, closed: asyncio.Event, driver: Driver | None
-    ) -> None:
-        session = self.osmo.session
-        try:
-            if previous is not None:
-                await previous.wait()  # containers/pods of the old run are gone before this starts
-            self.pending, self.posted = [], False
-            active = session.start(driver)
-            self.playback.anchor(self.osmo.clock(), active.now)
-            self.query_one(RunHeader).started_at = self.osmo.clock()
-            self._show_plan()
-            if active.realtime:
-                await active.run(self.deliver)
-            else:
-                await self._play(active)
-        finally:
-            active_driver = session.driver
-            if active_driver is not None:
-                # end the old run on the record before anything replaces it
-                leftover = self.pending + active_driver.abandon("superseded in osmo-tui")
-                self.pending = []
-                self._absorb(leftover)
-                await active_driver.close()
-            session.finish_recording()
-            closed.set()
-
-    async def _play(self, driver: Driver) -> None:
-        """Step a virtual-time driver, pacing virtual time to wall time by the chosen speed."""
-        clock, pb = self.osmo.clock, self.playback
-        budget = time.perf_counter()
-        while not driver.finished:
-            next_time = driver.next_time
-            if next_time is None:
-                break
-            if not pb.may_step:
-                await self._sleep(0.25)
-                continue
-            wait = pb.due_in(next_time, clock())
-            if wait > 0:
-                await self._sleep(min(wait, 0.1))
-                continue
-            self.deliver(driver.step())
-            if pb.steps_requested:  # a single step: the paused clock moves to the event
-                pb.anchor(clock(), driver.now)
-            pb.stepped()
-            if not math.isinf(pb.speed) or time.perf_counter() - budget > 0.02:
-                await asyncio.sleep(0)  # let the screen paint between bursts
-                budget = time.perf_counter()
-
-    async def _sleep(self, seconds: float) -> None:
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-
-    def wake(self) -> None:
-        """Playback settings changed: the worker re-reads them now rather than after a sleep."""
-        self._wake.set()
-        self._update_header()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a worker's failure becomes a message to the user."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            render = getattr(error, "render", None)
-            text = render() if callable(render) else f"{type(error).__name__}: {error}"
-            self.notify(text, title=f"{event.worker.group} failed", severity="error", timeout=8)
-
-    # --- hot reload --------------------------------------------------------------------------
-
-    async def _watch(self) -> None:
-        from simulator.watch import awatch_files
-
-        session = self.osmo.session
-        async for changed in awatch_files(session.dependencies):
-            if session.current_fingerprint() != session.fingerprint:  # e.g. already reloaded
-                self.reload(changed)
-
-    def reload(self, changed: set[Path] | None = None) -> LoadOutcome:
-        """Re-read the workflow; valid: new run with a summary; invalid: errors, old graph kept."""
-        session = self.osmo.session
-        had_plan = session.plan is not None
-        outcome = session.load()
-        self._show_errors()
-        if outcome.ok:
-            self.osmo.invalidate_badges()
-            summary = outcome.diff.summary() if outcome.diff is not None else "loaded"
-            workflow = session.options.path
-            others = sorted(
-                p.name for p in changed or () if workflow is None or p != workflow.resolve()
-            )
-            if others:  # a localpath file, the pool config or the scenario: say which
-                summary = f"{', '.join(others)} changed; {summary}"
-            self.note = f"reloaded: {summary}" if had_plan else ""
-            if had_plan:
-                self.notify(self.note, title="Workflow changed", timeout=4)
-            self.start_run()
-        else:
-            kept = "; showing the last valid graph" if had_plan else ""
-            self.note = f"{len(outcome.errors)} error(s){kept}"
-            self.notify(self.note, title="Workflow invalid", severity="warning", timeout=4)
-            self._update_header()
-        self.post_message(self.Reloaded(outcome))
-        return outcome
 
     # --- selection, search, scrubbing --------------------------------------------------------
 
