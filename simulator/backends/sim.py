@@ -8,12 +8,13 @@ same plan, scenario and seed give the same event stream byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.backends.scenario import (
@@ -73,6 +74,18 @@ _NO_SCRIPT = InferredTask(None, None, (), "", "")
 """What a task without a spec (a plan built in code) says: nothing."""
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC (these objects hold no cycles worth collecting mid-run)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class SimRun:
     """One simulated run of a plan; drive it with `step()` or `run_to_end()`."""
 
@@ -88,10 +101,12 @@ class SimRun:
         self.scenario = scenario or Scenario()
         self.seed = seed if seed is not None else (self.scenario.seed or 0)
         self.user = user
-        self.engine = Engine(plan)
+        with _gc_paused():  # hundreds of thousands of long-lived objects: GC would rescan them
+            self.engine = Engine(plan)
         self.pool = SimPool(pool)
         self.now = 0.0
-        self._snapshot = RunSnapshot.from_plan(plan)
+        self._snapshot: RunSnapshot | None = None
+        """Built on first access: observers that only read events never pay for it."""
         self._unfolded: list[Event] = []
         self._rng = random.Random(self.seed)
         self._heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
@@ -127,12 +142,15 @@ class SimRun:
     @property
     def snapshot(self) -> RunSnapshot:
         """The run's state folded over every event so far (folded on demand: cheap to skip)."""
+        snap = self._snapshot
+        if snap is None:
+            with _gc_paused():
+                snap = self._snapshot = RunSnapshot.from_plan(self.plan)
         if self._unfolded:
             pending, self._unfolded = self._unfolded, []
-            snap = self._snapshot
             for event in pending:
                 fold(snap, event)
-        return self._snapshot
+        return snap
 
     @property
     def finished(self) -> bool:
@@ -175,14 +193,9 @@ class SimRun:
 
     def run_to_end(self) -> list[Event]:
         events: list[Event] = []
-        collecting = gc.isenabled()
-        gc.disable()  # millions of short-lived events: the cyclic GC would rescan them all
-        try:
+        with _gc_paused():  # millions of events kept alive: the cyclic GC would rescan them all
             while not self.engine.finished:
                 events.extend(self.step())
-        finally:
-            if collecting:
-                gc.enable()
         return events
 
     def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
