@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend, gc_kubernetes, names
-from simulator.engine.events import RunWarning, TaskExited, TaskFailed, TaskReady
+from simulator.engine.events import RunWarning, TaskExited, TaskFailed, TaskReady, TaskScheduling
 from simulator.engine.status import TaskStatus
 from tests.conftest import ROOT
 from tests.kubernetes.conftest import SCRIPTS, Cluster, sync, wait_for
@@ -73,8 +73,11 @@ from tests.kubernetes.helpers import plan, task
 async def main() -> None:
     p = plan(("g", [task("a", "g", lead=True, script="sleep 600"), task("b", "g", script="sleep 600")]))
     backend = KubernetesBackend(kubeconfig=sys.argv[1], namespace=sys.argv[2])
-    await backend.prepare(p, sys.argv[3], lambda e: None)
+    events = []
+    await backend.prepare(p, sys.argv[3], events.append)
     await backend.start_group(p.groups["g"], {})
+    while sum(type(e).__name__ == "TaskScheduling" for e in events) < 2:  # both pods exist
+        await asyncio.sleep(0.05)
     print(backend.run_id, flush=True)
     os.kill(os.getpid(), 9)  # what `kill -9` of osmo-tui leaves behind
 
@@ -102,9 +105,12 @@ def test_gc_removes_what_a_killed_process_left_and_keeps_live_runs(
     async def live() -> None:
         p = plan(("g", [task("c", "g", lead=True, script="sleep 600")]))
         backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
-        await backend.prepare(p, tmp_path, lambda e: None)
+        events: list[Any] = []
+        await backend.prepare(p, tmp_path, events.append)
         try:
             await backend.start_group(p.groups["g"], {})
+            while not any(isinstance(e, TaskScheduling) for e in events):  # the pod exists
+                await asyncio.sleep(0.05)
             result = await asyncio.to_thread(
                 gc_kubernetes, kubeconfig=kube_cluster.kubeconfig, namespace=namespace
             )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend, names
+from simulator.engine.events import TaskScheduling
 from simulator.engine.realtime import RealtimeRun
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
@@ -132,9 +133,12 @@ def test_gang_gets_a_pod_group_when_the_cluster_serves_one(
         async def main() -> None:
             p = plan(("g", [task("a", "g", lead=True, script="sleep 30"), task("b", "g")]))
             backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
-            await backend.prepare(p, tmp_path, lambda e: None)
+            events: list[Any] = []
+            await backend.prepare(p, tmp_path, events.append)
             try:
                 await backend.start_group(p.groups["g"], {})
+                while sum(isinstance(e, TaskScheduling) for e in events) < 2:  # both pods exist
+                    await asyncio.sleep(0.05)
                 custom = client.CustomObjectsApi(kube_cluster.api())
                 seen["groups"] = custom.list_namespaced_custom_object(
                     "scheduling.x-k8s.io", "v1alpha1", namespace, "podgroups"

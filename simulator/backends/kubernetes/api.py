@@ -40,6 +40,8 @@ class Api:
         self.rest = Rest(conn.api)
         self._run = run
         self._grace = grace
+        self.pod_group: PodGroupKind | None = None
+        """The cluster's gang scheduler API, once discovered."""
 
     async def call(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
         """One call, retrying connection failures and 5xx/429 for up to `grace` seconds."""
@@ -119,7 +121,8 @@ class Api:
             data = await self.call("discovery", "GET", "/apis")
         except Exception:
             return None
-        return pod_group_kind({str(g.get("name")) for g in data.get("groups") or []})
+        self.pod_group = pod_group_kind({str(g.get("name")) for g in data.get("groups") or []})
+        return self.pod_group
 
     async def create(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Create one object; 409 (already there, e.g. a retried call that had landed) is fine."""
@@ -159,6 +162,24 @@ class Api:
             if err.status != 404:
                 raise BackendError(
                     f"kubernetes: cannot delete pod {name}: {_message(err)}"
+                ) from None
+
+    async def delete(self, kind: str, name: str) -> None:
+        """Delete one object by kind and name (gone already is fine)."""
+        from kubernetes.client.exceptions import ApiException
+
+        if kind == "PodGroup":
+            if self.pod_group is None:
+                return
+            path = f"{group_path(self.pod_group, self.ns)}/{name}"
+        else:
+            path = ns_path(self.ns, PLURALS[kind], name)
+        try:
+            await self.call(f"delete {kind} {name}", "DELETE", path)
+        except ApiException as err:
+            if err.status != 404:
+                raise BackendError(
+                    f"kubernetes: cannot delete {kind} {name}: {_message(err)}"
                 ) from None
 
     async def patch_annotations(self, pod: str, annotations: dict[str, str]) -> None:

@@ -82,6 +82,9 @@ class KubernetesBackend(Backend):
         self._lost: asyncio.TimerHandle | None = None
         self._closed = False
         self._background: set[asyncio.Future[None]] = set()
+        self._groups: dict[str, asyncio.Future[None]] = {}
+        self._objects: dict[str, list[tuple[str, str]]] = {}
+        """Group -> (kind, name) of its Service, PodGroup, ConfigMaps and Secrets."""
         self.conn: Connection | None = None
         self.run_id = ""
 
@@ -170,6 +173,23 @@ class KubernetesBackend(Backend):
     # --- group and attempt lifecycle --------------------------------------------------------------
 
     async def start_group(self, group: GroupPlan, retries: dict[str, int]) -> None:
+        """Create the group in the background, so groups start concurrently; later calls about
+        the group (kill, restart, cleanup) wait for it, so none overtakes the create it follows."""
+        self._groups[group.name] = self._track(self._create_group(group, retries))
+
+    def _track(self, coro: Any) -> asyncio.Future[None]:
+        task: asyncio.Future[None] = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _settled(self, group: str) -> None:
+        task = self._groups.get(group)
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(task)
+
+    async def _create_group(self, group: GroupPlan, retries: dict[str, int]) -> None:
         """Group objects first (Service, PodGroup, files, credentials), then every pod at once."""
         extra = [objects.group_service(self.ctx, group), objects.pod_group(self.ctx, group)]
         for name in group.tasks:
@@ -178,8 +198,10 @@ class KubernetesBackend(Backend):
             extra.append(
                 objects.creds_secret(self.ctx, task, retries.get(name, 0), spec, self._store)
             )
+        made = [m for m in extra if m is not None]
+        self._objects[group.name] = [(m["kind"], m["metadata"]["name"]) for m in made]
         try:
-            await asyncio.gather(*(self.api.create(m) for m in extra if m is not None))
+            await asyncio.gather(*(self.api.create(m) for m in made))
         except BackendError as err:
             for name in group.tasks:
                 att = self._register(group, name, retries.get(name, 0), 0)
@@ -232,6 +254,7 @@ class KubernetesBackend(Backend):
 
     async def start_attempt(self, task: str, retry: int) -> None:
         group = self.plan.groups[self.plan.tasks[task].group]
+        await self._settled(group.name)
         previous = self._attempts.get((task, retry - 1))
         if previous is not None and previous.pod:
             previous.deleting = True
@@ -248,6 +271,7 @@ class KubernetesBackend(Backend):
         self.rep.running(att)
 
     async def kill(self, task: str, retry: int, reason: str) -> None:
+        await self._settled(self.plan.tasks[task].group)
         att = self._attempts.get((task, retry))
         if att is None:
             return
@@ -256,6 +280,7 @@ class KubernetesBackend(Backend):
 
     async def restart(self, task: str, retry: int) -> None:
         """Pods cannot restart a container in place: replace the pod, keep name and hostname."""
+        await self._settled(self.plan.tasks[task].group)
         att = self._attempts.get((task, retry))
         if att is None or not att.live:
             return
@@ -265,10 +290,20 @@ class KubernetesBackend(Backend):
         await self._create_pod(group, task, retry, att.generation + 1)
 
     async def cleanup_group(self, group: str) -> None:
+        """Delete the group's pods and objects by name, in the background (close() waits)."""
         for att in self._attempts.values():
             if att.group == group:
                 att.deleting = True
-        await self.api.delete_all(names.group_selector(self.run_id, group), self.ctx.pod_group)
+        self._track(self._delete_group(group))
+
+    async def _delete_group(self, group: str) -> None:
+        await self._settled(group)
+        pods = [a.pod for a in self._attempts.values() if a.group == group]
+        calls = [self.api.delete_pod(pod, self._grace) for pod in pods]
+        calls += [self.api.delete(kind, name) for kind, name in self._objects.pop(group, [])]
+        for result in await asyncio.gather(*calls, return_exceptions=True):
+            if isinstance(result, BaseException):
+                self.rep.warn(f"cleanup of group {group}: {result}")
 
     async def close(self) -> None:
         if self._closed:
@@ -279,6 +314,8 @@ class KubernetesBackend(Backend):
         for att in self._attempts.values():
             att.deleting = True
         try:
+            if self._background:  # creations and cleanups in flight land before the sweep
+                await asyncio.wait(list(self._background), timeout=self.api_grace)
             if self.run_id and self.conn is not None:
                 await self.api.delete_all(names.run_selector(self.run_id), self.ctx.pod_group)
         finally:
@@ -386,9 +423,7 @@ class KubernetesBackend(Backend):
                     att, "Node got removed from the cluster while the pod was on it"
                 )
                 att.deleting = True
-                task = asyncio.ensure_future(self.api.delete_pod(att.pod, 0))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                self._track(self.api.delete_pod(att.pod, 0))
 
     def _follow_logs(self, att: Attempt, node: str) -> None:
         info = self._inventory.nodes.get(node)
