@@ -93,6 +93,11 @@ def test_interrupt_mid_run_removes_everything(
     proc = _cli(tmp_path, LONG)
     run_dir = _wait_running(proc, 2)
     assert _ours(docker_client)  # the containers and the network exist
+    log = run_dir / "logs" / "lead.log"
+    deadline = time.monotonic() + 20
+    while not (log.is_file() and log.read_text() == "started\n"):  # written as it happens
+        assert time.monotonic() < deadline, "no live log line within 20 s"
+        time.sleep(0.1)
     started = time.monotonic()
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)

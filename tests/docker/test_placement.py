@@ -141,3 +141,29 @@ workflow:
     )
     assert result.status == "COMPLETED"
     assert result.logs("use") == ["hello binary", "env=hi"]
+
+
+def test_gpu_gang_that_never_fits_waits_in_scheduling_until_queue_timeout(
+    run_workflow: Any,
+) -> None:
+    result = run_workflow(
+        """
+workflow:
+  name: too-big
+  timeout: {queue_timeout: 3s}
+  resources:
+    default: {gpu: 2}
+  tasks:
+  - name: train
+    image: ubuntu:24.04
+    command: [sh, -c, 'echo never']
+""",
+        backend=DockerBackend(gpus="0", grace_period=1),
+    )
+    assert result.status == "FAILED_QUEUE_TIMEOUT"
+    status, code, _ = result.final()["train"]
+    assert (status, code) == ("FAILED_QUEUE_TIMEOUT", None)
+    waits = [e.reason for e in result.events if isinstance(e, TaskScheduling) and e.reason]
+    assert waits == ["needs 2 GPUs; the local inventory has 1"]
+    assert not any(isinstance(e, TaskInitializing) for e in result.events)
+    assert result.logs("train") == []

@@ -78,7 +78,7 @@ workflow:
       args:
       - |
         for i in $(seq 50); do
-          got=$(nc -w 2 {{host:server}} 7000 </dev/null) && [ -n "$got" ] && break
+          got=$(nc -w 2 {{host:server}} 7000 </dev/null 2>/dev/null) && [ -n "$got" ] && break
           sleep 0.2
         done
         echo "got=$got from {{host:server}}"
