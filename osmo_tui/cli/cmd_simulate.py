@@ -55,12 +55,39 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_kube_options(parser)
 
 
+SCENARIO_HELP = """\
+Without a scenario each task runs for the sum of the literal `sleep N` in its command, args and
+files (else 1 s) and exits with the code of a literal `exit N` ending its script (else 0);
+--explain shows where each value comes from. A scenario (YAML) scripts anything else:
+
+  seed: 7                              # seeds `jitter` (same seed, same output)
+  jitter: 0.1                          # randomise durations by up to 10%
+  pool: {max_retry_per_task: 3}        # any pool-config key, over --pool-config
+  default: {duration: 1, exit_code: 0, queue: 0, init: 0}
+  tasks:
+    train:
+      duration: 120                    # virtual seconds of the command (.inf: until killed)
+      exit_code: 0
+      queue: 30                        # seconds in SCHEDULING before it is placed
+      init: 5                          # seconds INITIALIZING (image pull, inputs)
+      attempts:                        # per retry, in order; the last one repeats
+        - {exit_code: 16, duration: 40}
+        - {exit_code: 0, duration: 80}
+      status: FAILED_PREEMPTED         # a backend-reported failure instead of an exit
+      logs: ["epoch 1", "epoch 2"]     # printed evenly over the duration
+  events:
+    - {at: 50, cancel: workflow}       # or a group or task name; message: ..., force: true
+"""
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "simulate",
         help="simulate a workflow in virtual time",
         description="Simulate a workflow as OSMO would run it, deterministically and in virtual "
         "time. Exit 0 when COMPLETED, 1 when failed, 2 on invalid spec or usage.",
+        epilog=SCENARIO_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_run_options(parser)
     parser.set_defaults(func=run_headless)
@@ -120,6 +147,16 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 def run_headless(args: argparse.Namespace) -> int:
     """Run FILE without the app on the chosen backend; print the timeline or the JSON report."""
     try:
+        return _run_headless(args)
+    except BrokenPipeError:  # `osmo-tui simulate ... | head`: the reader left, nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run_headless(args: argparse.Namespace) -> int:
+    try:
         loaded, plan, scenario = _load(args)
     except _Invalid as exc:
         for line in exc.lines:
@@ -177,8 +214,10 @@ def _execute(
         import gc
 
         from simulator.backends.sim import SimRun
+        from simulator.engine.realtime import current_user
 
-        run = SimRun(plan, scenario, seed=getattr(args, "seed", None), pool=loaded.pool)
+        seed = getattr(args, "seed", None)
+        run = SimRun(plan, scenario, seed=seed, pool=loaded.pool, user=current_user())
         # The loaded spec and plan live to the end and the loop allocates millions of short-lived
         # events: without this the cyclic GC rescans all of them again and again (2-3x slower).
         gc.freeze()

@@ -63,7 +63,8 @@ class BackendLike(Protocol):
     async def close(self) -> None: ...
 
 
-def _user() -> str:
+def current_user() -> str:
+    """The local user, as OSMO's `cancelled_by` (cancel messages name who canceled)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -90,7 +91,7 @@ class RealtimeRun:
         self.engine = Engine(plan)
         self.clock = clock
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.user = user or _user()
+        self.user = user or current_user()
         self._t0 = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = 0
