@@ -99,6 +99,11 @@ tag_all() { # source tag...
 }
 
 main() {
+  # make_rootfs deletes and recreates $CACHE/ctx-<arch>: only ever under an absolute, real dir.
+  case "$CACHE" in
+  /?*) ;;
+  *) die "OSMO_TUI_IMAGE_CACHE must be an absolute path, not '$CACHE'" ;;
+  esac
   docker info >/dev/null 2>&1 || die "the Docker engine is not running"
   mkdir -p "$CACHE"
   fetch_debs amd64
