@@ -124,6 +124,33 @@ async def _save_to_run(path: Path) -> tuple[float, float]:
     return elapsed, load_only
 
 
+async def _stall(path: Path) -> tuple[float, float]:
+    """Longest the event loop is blocked while a 2,000-task run plays at instant speed (keys
+    wait that long), and the same probe with an idle app as the baseline."""
+    from osmo_tui.app.app import make_app
+    from osmo_tui.app.session import RunOptions
+
+    async def probe(until: Any) -> float:
+        worst = 0.0
+        while not until():
+            started = time.perf_counter()
+            await asyncio.sleep(0.005)
+            worst = max(worst, time.perf_counter() - started - 0.005)
+        return worst
+
+    app = make_app(RunOptions(path=path, record=False), speed=math.inf, autostart=False, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        session = app.session
+        app.main_screen.start_run()
+        busy = await probe(lambda: session.driver is not None and session.driver.finished)
+        events = len(session.events)
+        deadline = time.perf_counter() + 0.5
+        idle = await probe(lambda: time.perf_counter() > deadline)
+    assert events > 10_000, "the run had finished before the probe started"
+    return busy, idle
+
+
 def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
@@ -132,12 +159,22 @@ def run() -> list[dict[str, Any]]:
         paint = asyncio.run(_first_paint(path))
         ui, bare = asyncio.run(_event_costs(path))
         save, load = asyncio.run(_save_to_run(path))
+        big = Path(tmp) / "big.yaml"
+        big.write_text(workflow_yaml(2000, 20, 10))
+        stall, idle = asyncio.run(_stall(big))
     return [
         _row("tui first paint, 400 tasks (baseline: empty app)", paint, empty, 1.5, "s"),
         _row(
             "tui one event, 400 tasks shown (baseline: fold only)", ui * 1e3, bare * 1e3, 16.0, "ms"
         ),
         _row("tui save to new run, 400 tasks (baseline: load only)", save, load, 0.5, "s"),
+        _row(
+            "tui longest stall, 2,000 tasks playing (baseline: idle)",
+            stall * 1e3,
+            idle * 1e3,
+            100.0,
+            "ms",
+        ),
     ]
 
 

@@ -218,3 +218,23 @@ async def test_run_warnings_are_listed_with_the_errors() -> None:
             "docker cannot honour hostNetwork; ignored"
         ]
         assert "1 warning(s)" in screen_text(app)
+
+
+async def test_e_targets_the_error_line_or_the_selected_task(tmp_path: Path) -> None:
+    wf = tmp_path / "w.yaml"
+    good = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh]\n"
+    wf.write_text(good + "    timeout: 5\n")
+    app = make_app(RunOptions(path=wf, record=False), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert app.main_screen.edit_target() == (str(wf), 7)
+        await pilot.press("e")  # a headless terminal cannot suspend: a message, no crash
+        await pilot.pause(0.1)
+        assert app.is_running
+    wf.write_text(good)
+    app = make_app(RunOptions(path=wf, record=False), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down")  # the task `a`
+        assert app.main_screen.selected == "a"
+        assert app.main_screen.edit_target() == (str(wf), 4)

@@ -24,6 +24,10 @@ from simulator.engine.events import Event, RunFinished
 from simulator.engine.snapshot import RunSnapshot
 
 
+STEP_BUDGET = 0.008
+"""Seconds of simulator stepping (at instant speed) before the worker lets the screen run."""
+
+
 class RunnerScreen(RunActions):
     """MainScreen's base: owns the run and watch workers; the views are MainScreen's."""
 
@@ -155,7 +159,7 @@ class RunnerScreen(RunActions):
             if pb.steps_requested:  # a single step: the paused clock moves to the event
                 pb.anchor(clock(), driver.now)
             pb.stepped()
-            if not math.isinf(pb.speed) or time.perf_counter() - budget > 0.02:
+            if not math.isinf(pb.speed) or time.perf_counter() - budget > STEP_BUDGET:
                 await asyncio.sleep(0)  # let the screen paint between bursts
                 budget = time.perf_counter()
 
