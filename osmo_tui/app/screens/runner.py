@@ -23,7 +23,6 @@ from osmo_tui.app.widgets.header import RunHeader
 from simulator.engine.events import Event, RunFinished
 from simulator.engine.snapshot import RunSnapshot
 
-
 STEP_BUDGET = 0.008
 """Seconds of simulator stepping (at instant speed) before the worker lets the screen run."""
 
