@@ -39,7 +39,8 @@ from simulator.engine.events import (
     TimerFired,
     WorkflowStatusChanged,
 )
-from simulator.engine.plan import GroupPlan, Plan, TaskPlan
+from simulator.engine.plan import Plan
+from simulator.engine.records import GroupRecord, TaskRecord
 from simulator.engine.status import TaskStatus, WorkflowStatus
 from simulator.errors import OsmoTuiError
 
@@ -78,76 +79,6 @@ class CancelError(OsmoTuiError):
     exit_code = 1
 
 
-class _Task:
-    __slots__ = (
-        "at_barrier",
-        "exit_code",
-        "group",
-        "lead",
-        "name",
-        "plan",
-        "released",
-        "retry",
-        "status",
-    )
-
-    def __init__(self, plan: TaskPlan, group: _Group) -> None:
-        self.plan = plan
-        self.name = plan.name
-        self.group = group
-        self.lead = plan.lead
-        self.retry = 0
-        self.status = _WAITING
-        self.exit_code: int | None = None
-        self.at_barrier = False
-        """Reached the barrier (inputs downloaded) and not finished since."""
-        self.released = False
-        """Its user command was started (barrier opened) and not restarted since."""
-
-
-class _Group:
-    __slots__ = (
-        "barrier",
-        "downstream",
-        "exec_key",
-        "lead",
-        "name",
-        "ndone",
-        "pending_cancel",
-        "plan",
-        "progressed",
-        "queue_key",
-        "queued",
-        "status",
-        "tasks",
-        "unmet",
-        "waiting",
-    )
-
-    def __init__(self, plan: GroupPlan) -> None:
-        self.plan = plan
-        self.name = plan.name
-        self.barrier = plan.barrier
-        self.status = _WAITING
-        self.tasks: list[_Task] = []
-        self.lead: _Task | None = None
-        self.downstream: list[_Group] = []
-        self.unmet = len(plan.upstream)
-        """Upstream groups not COMPLETED yet."""
-        self.ndone = 0
-        """Tasks whose latest retry has finished."""
-        self.waiting = 0
-        """Tasks counted in the barrier set (OSMO's Redis set)."""
-        self.queued: list[_Task] = []
-        """Tasks at the barrier whose command has not been released yet."""
-        self.progressed = False
-        """Some task ran or finished (the group aggregates to RUNNING, not INITIALIZING)."""
-        self.pending_cancel: tuple[TaskStatus, str] | None = None
-        self.queue_key = f"queue:{plan.name}"
-        self.exec_key = f"exec:{plan.name}"
-        """Timer keys, built once: they are armed and cancelled for every group."""
-
-
 class Engine:
     """OSMO's workflow/group/task state for one run of one plan."""
 
@@ -156,11 +87,13 @@ class Engine:
         self.now = 0.0
         self.status = WorkflowStatus.PENDING
         self.finished = False
-        self.groups: dict[str, _Group] = {name: _Group(g) for name, g in plan.groups.items()}
-        self.tasks: dict[str, _Task] = {}
+        self.groups: dict[str, GroupRecord] = {
+            name: GroupRecord(g) for name, g in plan.groups.items()
+        }
+        self.tasks: dict[str, TaskRecord] = {}
         for tplan in plan.tasks.values():
             group = self.groups[tplan.group]
-            task = _Task(tplan, group)
+            task = TaskRecord(tplan, group)
             self.tasks[tplan.name] = task
             group.tasks.append(task)
             if task.lead:
@@ -240,7 +173,7 @@ class Engine:
         return out, act
 
     def _set_task(
-        self, task: _Task, status: TaskStatus, exit_code: int | None = None, message: str = ""
+        self, task: TaskRecord, status: TaskStatus, exit_code: int | None = None, message: str = ""
     ) -> bool:
         """Forward-only write (`rules.task_write_allowed`, inlined: it runs for every report)."""
         current = task.status
@@ -268,7 +201,7 @@ class Engine:
         )
         return True
 
-    def _set_group(self, group: _Group, status: TaskStatus, message: str = "") -> bool:
+    def _set_group(self, group: GroupRecord, status: TaskStatus, message: str = "") -> bool:
         """Forward-only group write (`rules.group_write_allowed`, inlined)."""
         old = group.status
         if old is status or old in _GROUP_FINISHED:
@@ -288,7 +221,7 @@ class Engine:
         self._out.append(GroupStatusChanged(self.now, group.name, status, message))
         return True
 
-    def _aggregate(self, group: _Group) -> TaskStatus:
+    def _aggregate(self, group: GroupRecord) -> TaskStatus:
         if group.ndone < len(group.tasks):
             return _RUNNING if group.progressed else _INITIALIZING
         statuses = [t.status for t in group.tasks]
@@ -313,7 +246,7 @@ class Engine:
 
     # --- group life -----------------------------------------------------------------------------
 
-    def _start_group(self, group: _Group) -> None:
+    def _start_group(self, group: GroupRecord) -> None:
         self._set_group(group, _PROCESSING)
         for task in group.tasks:
             self._set_task(task, _PROCESSING)
@@ -321,7 +254,7 @@ class Engine:
 
     def _group_update(
         self,
-        group: _Group,
+        group: GroupRecord,
         status: TaskStatus,
         exit_code: int | None,
         message: str,
@@ -352,7 +285,7 @@ class Engine:
         if propagate:
             self._after_group(group)
 
-    def _after_group(self, first: _Group) -> None:
+    def _after_group(self, first: GroupRecord) -> None:
         """Failure propagation (FAILED_UPSTREAM, transitively) and starting downstream groups."""
         stack = [first]
         while stack:
@@ -391,7 +324,7 @@ class Engine:
     def _on_timer(self, event: TimerFired) -> None:
         self._timer(event.key)
 
-    def _live(self, name: str, retry: int) -> _Task | None:
+    def _live(self, name: str, retry: int) -> TaskRecord | None:
         task = self.tasks.get(name)
         if task is None or task.retry != retry or task.status in _FINISHED:
             return None  # a stale report (older attempt) or one after the task finished
@@ -415,7 +348,7 @@ class Engine:
             if self._set_group(group, _RUNNING if group.progressed else _INITIALIZING):
                 self._update_workflow()
 
-    def _to_running(self, task: _Task) -> None:
+    def _to_running(self, task: TaskRecord) -> None:
         """The pod runs (inputs download, then the barrier, then the command)."""
         if self._set_task(task, _RUNNING):
             group = task.group
@@ -448,7 +381,7 @@ class Engine:
             self._to_running(task)
             task.released = True
 
-    def _notify_barrier(self, group: _Group) -> None:
+    def _notify_barrier(self, group: GroupRecord) -> None:
         """Release everyone waiting once the set covers every task not finished (§5.3)."""
         if not group.queued or group.waiting < len(group.tasks) - group.ndone:
             return
@@ -458,14 +391,16 @@ class Engine:
                 task.released = True
                 self._act.append(ReleaseBarrier(task.name, task.retry))
 
-    def _clear_barrier(self, group: _Group) -> None:
+    def _clear_barrier(self, group: GroupRecord) -> None:
         """Delete the barrier set; tasks still waiting for it keep waiting (they re-join)."""
         for task in group.tasks:
             if task.at_barrier and task.released:
                 task.at_barrier = False
                 group.waiting -= 1
 
-    def _finish(self, task: _Task, status: TaskStatus, exit_code: int | None, message: str) -> None:
+    def _finish(
+        self, task: TaskRecord, status: TaskStatus, exit_code: int | None, message: str
+    ) -> None:
         """A terminal report for the latest attempt: exit actions, lead rules, aggregation (§5.4)."""
         group = task.group
         if exit_code is not None:
@@ -503,7 +438,9 @@ class Engine:
         self._update_workflow()
         self._after_group(group)
 
-    def _set_siblings(self, group: _Group, task: _Task, status: TaskStatus, message: str) -> bool:
+    def _set_siblings(
+        self, group: GroupRecord, task: TaskRecord, status: TaskStatus, message: str
+    ) -> bool:
         """Set every unfinished sibling at once and kill it; the group's pods are deleted."""
         for other in group.tasks:
             if other is not task and other.status not in _FINISHED:
@@ -512,7 +449,7 @@ class Engine:
                     self._act.append(KillTask(other.name, other.retry, message))
         return True
 
-    def _restart_others(self, group: _Group, task: _Task) -> None:
+    def _restart_others(self, group: GroupRecord, task: TaskRecord) -> None:
         """`restart` action: skipped for a task whose command has not started yet (§5.7)."""
         for other in group.tasks:
             if other is not task and other.status not in _FINISHED and other.released:
@@ -522,7 +459,7 @@ class Engine:
                     group.waiting -= 1
                 self._act.append(RestartTask(other.name, other.retry))
 
-    def _retry(self, task: _Task) -> None:
+    def _retry(self, task: TaskRecord) -> None:
         """A new attempt: same name, retry+1, inserted PROCESSING (§5.7)."""
         task.retry += 1
         task.status = _PROCESSING
