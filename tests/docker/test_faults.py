@@ -192,3 +192,38 @@ def test_safe_rmtree_and_gc_only_delete_their_own_temp_dirs(tmp_path: Path) -> N
     (real / "release").write_text("")
     remove_control_dir(str(real))
     assert not real.exists()
+
+
+def test_lead_reschedule_restarts_its_siblings_in_place(run_workflow: Any) -> None:
+    from simulator.pool.config import load_pool
+
+    result = run_workflow(
+        """
+workflow:
+  name: restart
+  groups:
+  - name: g
+    tasks:
+    - name: lead
+      lead: true
+      image: ubuntu:24.04
+      command: [sh, -c, 'sleep 2; exit 16']
+      exitActions: {RESCHEDULE: '16'}
+    - name: side
+      image: ubuntu:24.04
+      command: [sh, -c, 'echo side start; sleep 60']
+""",
+        pool=load_pool(None, overrides={"max_retry_per_task": 1}),
+    )
+    assert result.status == "FAILED"
+    # OSMO restarts the others of the group when the lead is rescheduled (SPEC §5.7): the
+    # side's command is killed, waits at the barrier for the lead's new attempt, runs again.
+    assert result.logs("side") == ["side start", "side start"]
+    ends = [
+        (e.task, e.retry, e.status.value)
+        for e in result.events
+        if e.kind == "task_status" and e.status.finished
+    ]
+    assert ends[:1] == [("lead", 0, "RESCHEDULED")]
+    assert ("lead", 1, "FAILED") in ends
+    assert ("side", 0, "FAILED") in ends  # stopped when the lead failed
