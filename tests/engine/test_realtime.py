@@ -188,3 +188,35 @@ def test_events_are_recorded_in_the_run_store() -> None:
     assert recorded.events[0].kind == "run_started" and recorded.events[-1].kind == "run_finished"
     assert recorded.logs == {"a1.log": "one\ntwo\n"}
     assert recorded.report is not None and recorded.report["workflow"]["status"] == "COMPLETED"
+
+
+class ThreadedBackend(ProcessBackend):
+    """Reports from worker threads, as backends wrapping blocking clients do."""
+
+    async def start_attempt(self, task: str, retry: int) -> None:
+        for event in (
+            TaskScheduling(0.0, task, retry),
+            TaskInitializing(0.0, task, retry, node="localhost"),
+            TaskReady(0.0, task, retry),
+        ):
+            await asyncio.to_thread(self._emit, event)
+
+
+def test_reports_from_threads_are_safe() -> None:
+    plan = make_plan({"g": ["lead", "w"]})
+    snap = _run(plan, ThreadedBackend({"lead": "sleep 0.2", "w": "exit 0"}))
+    assert snap.status == "COMPLETED"
+    assert snap.tasks["lead"].node == "localhost"
+
+
+def test_injected_clock_stamps_every_event() -> None:
+    ticks = iter(range(1000))
+    plan = make_plan({"a": ["a1"]})
+    times: list[float] = []
+
+    async def main() -> None:
+        run = RealtimeRun(plan, ProcessBackend({"a1": "exit 0"}), clock=lambda: float(next(ticks)))
+        await asyncio.wait_for(run.run(lambda e: times.append(e.time)), timeout=30)
+
+    asyncio.run(main())
+    assert times == sorted(times) and times[0] == 0.0 and times[-1] >= 3.0
