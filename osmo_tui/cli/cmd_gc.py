@@ -31,15 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if args.backend == "kubernetes":
         return _run_kubernetes(args)
     from simulator.backends.docker import gc
-    from simulator.errors import BackendError
+    from simulator.backends.docker.client import connect
 
-    try:
-        import docker
-
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except Exception as exc:
-        raise BackendError(f"cannot reach the Docker engine: {exc}") from None
+    client = connect(timeout=30)
     try:
         found = gc.find_leftovers(client)
         chosen = [item for item in found if args.all or not item.live or gc.abandoned(item)]

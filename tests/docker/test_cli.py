@@ -49,10 +49,11 @@ platforms:
 """
 
 
-def _osmo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _osmo(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "osmo_tui.cli.main", *args],
         cwd=cwd,
+        env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -128,3 +129,17 @@ def test_bad_docker_option_is_one_line(tmp_path: Path) -> None:
     assert proc.stderr.startswith("osmo-tui: --shm-size 'lots':")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert os.environ["OSMO_TUI_RUNS_DIR"]  # never the working directory's run store
+
+
+def test_unreachable_engine_is_one_clear_line(tmp_path: Path) -> None:
+    path, pool = _setup(tmp_path)
+    nowhere = f"unix://{tmp_path}/no-docker.sock"
+    args = ["run", str(path), "--backend", "docker", "--headless", "--pool-config", str(pool)]
+    for argv in (args, ["gc"]):
+        proc = _osmo(*argv, cwd=tmp_path, DOCKER_HOST=nowhere)
+        assert proc.returncode == 1
+        lines = [x for x in proc.stderr.splitlines() if not x.startswith("osmo-tui: run recorded")]
+        assert lines == [
+            f"osmo-tui: cannot reach the Docker engine at {nowhere} (no such socket: is dockerd "
+            "running?); start it (e.g. `sudo bash scripts/services/docker.sh`) or set DOCKER_HOST"
+        ]

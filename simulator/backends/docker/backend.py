@@ -151,23 +151,10 @@ class DockerBackend(Backend):
         return task
 
     def _connect(self) -> None:
-        import docker
+        from simulator.backends.docker.client import connect
 
-        try:
-            if self.base_url:
-                self._client = docker.DockerClient(
-                    base_url=self.base_url, timeout=60, max_pool_size=128
-                )
-                self._health_client = docker.DockerClient(base_url=self.base_url, timeout=5)
-            else:
-                self._client = docker.from_env(timeout=60, max_pool_size=128)
-                self._health_client = docker.from_env(timeout=5)
-            self._client.ping()
-        except docker.errors.DockerException as exc:
-            raise BackendError(
-                f"cannot reach the Docker engine ({exc}); start it (e.g. `sudo bash "
-                "scripts/services/docker.sh`) or set DOCKER_HOST"
-            ) from None
+        self._client = connect(self.base_url, timeout=60, pool_size=128)
+        self._health_client = connect(self.base_url, timeout=5)
 
     # --- Backend API ----------------------------------------------------------------------------
 
