@@ -120,7 +120,6 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from simulator.backends.scenario import Scenario, load_scenario
     from simulator.engine.from_spec import plan_from_spec
     from simulator.errors import SpecError, SpecErrors, UsageError
-    from simulator.pool.config import load_pool
     from simulator.spec.loader import load_workflow
 
     if not Path(args.file).is_file():
@@ -128,7 +127,7 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     scenario_path = getattr(args, "scenario", None)
     scenario = load_scenario(scenario_path) if scenario_path else Scenario()
     try:
-        pool = load_pool(getattr(args, "pool_config", None), overrides=scenario.pool or None)
+        pool = _pool(getattr(args, "pool_config", None), scenario)
         loaded = load_workflow(
             args.file,
             set_values=getattr(args, "set_values", ()) or (),
@@ -142,6 +141,21 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     plan = plan_from_spec(loaded, workflow_id=getattr(args, "workflow_id", None))
     scenario.check_names(plan)
     return loaded, plan, scenario
+
+
+def _pool(pool_config: Any, scenario: Any) -> Any:
+    """The pool config with the scenario's `pool:` keys over it; a bad key is the scenario's."""
+    from simulator.errors import SpecErrors, UsageError
+    from simulator.pool.config import load_pool
+
+    base = load_pool(pool_config)
+    if not scenario.pool:
+        return base
+    try:
+        return load_pool(pool_config, overrides=scenario.pool)
+    except SpecErrors as exc:
+        where = scenario.location_of(("pool",))
+        raise UsageError(f"{where}: pool: {exc.errors[0].message}") from None
 
 
 def run_headless(args: argparse.Namespace) -> int:

@@ -119,6 +119,10 @@ class Scenario(BaseModel):
                     f"{where}: events.{i}.cancel: {target!r} is not `workflow`, a group or a task"
                 )
 
+    def location_of(self, loc: tuple[Any, ...]) -> str:
+        """`file:line` of a key of the scenario (as far as it can be found)."""
+        return self._where(loc, None)
+
     def _where(self, loc: tuple[Any, ...], path: str | None) -> str:
         name = path or self._name
         line = _line_of(self._text, loc) if self._text else None

@@ -211,6 +211,7 @@ def test_exports_and_run_store(tmp_path: Path, capsys: pytest.CaptureFixture[str
         ("events:\n- {at: 1, cancel: ghost}\n", "s.yaml:2: events.0.cancel: 'ghost' is not `workf"),
         ("bogus: 1\n", "s.yaml:1: bogus: Extra inputs are not permitted"),
         ("tasks: [\n", "s.yaml:2:1: invalid YAML"),
+        ("seed: 1\npool: {max_retries: 3}\n", "s.yaml:2: pool: max_retries: Extra inputs"),
     ],
 )
 def test_bad_scenarios_exit_2_with_one_line(
