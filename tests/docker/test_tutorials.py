@@ -147,3 +147,37 @@ def test_missing_bucket_input_fails_like_a_download_error(
     monkeypatch.setenv("OSMO_TUI_BUCKETS_DIR", str(tmp_path / "empty"))
     result = run_workflow(TUTORIALS / "data_download.yaml")
     assert result.final()["load-from-cloud"][:2] == ("FAILED", 2010)
+
+
+def test_checkpoints_copy_the_directory_periodically_and_at_the_end(
+    run_workflow: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    buckets = tmp_path / "buckets"
+    monkeypatch.setenv("OSMO_TUI_BUCKETS_DIR", str(buckets))
+    result = run_workflow(
+        """
+workflow:
+  name: ckpt
+  tasks:
+  - name: train
+    image: ubuntu:24.04
+    command: [sh, -c]
+    args:
+    - |
+      mkdir -p /ckpt
+      for i in 1 2 3 4; do echo "epoch $i" > /ckpt/epoch-$i.txt; echo "x" > /ckpt/skip-$i.log; sleep 1; done
+    checkpoint:
+    - path: /ckpt
+      url: s3://ckpts/run1
+      frequency: 1s
+      regex: .*\\.txt$
+"""
+    )
+    assert result.status == "COMPLETED"
+    saved = sorted(p.name for p in (buckets / "ckpts" / "run1").iterdir())
+    assert saved == ["epoch-1.txt", "epoch-2.txt", "epoch-3.txt", "epoch-4.txt"]  # final one too
+    osmo = [e.line for e in result.events if e.kind == "task_log" and e.stream == "osmo"]
+    finished = [
+        line for line in osmo if "Checkpointing data from /ckpt" in line and "finished" in line
+    ]
+    assert len(finished) >= 2  # at least one periodic and the final checkpoint
