@@ -6,14 +6,15 @@ import asyncio
 from typing import Any
 
 import pytest
-from simulator.backends.scenario import parse_scenario
 
 from simulator.backends.kubernetes import names
+from simulator.backends.scenario import parse_scenario
 from simulator.engine.events import (
     RunWarning,
     TaskExited,
     TaskFailed,
     TaskInitializing,
+    TaskLog,
     TaskReady,
     TaskScheduling,
 )
@@ -145,3 +146,45 @@ async def test_kill_and_close_leave_nothing(
         assert not core.list_namespaced_service(namespace, label_selector=sel).items
         assert not core.list_namespaced_config_map(namespace, label_selector=sel).items
         assert not [e for e in run.events if isinstance(e, TaskExited | TaskFailed)]
+
+
+@sync
+async def test_logs_are_streamed_with_credentials_masked(
+    runner: Any, kube_cluster: Cluster, namespace: str, tmp_path: Any
+) -> None:
+    """KWOK serves a pod's log from a file named by a ClusterLogs object (CRI log format)."""
+    from kubernetes import client
+
+    log = tmp_path / "task.log"
+    log.write_text(
+        "".join(
+            f"2026-01-01T00:00:0{i}.000000000Z stdout F {text}\n"
+            for i, text in enumerate(["epoch 1", "password is s3cr3t-value-long", "epoch 2"])
+        )
+    )
+    custom = client.CustomObjectsApi(kube_cluster.api())
+    body = {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterLogs",
+        "metadata": {"name": f"logs-{namespace}"},
+        "spec": {
+            "selector": {"matchNamespaces": [namespace]},
+            "logs": [{"logsFile": str(log), "follow": False}],
+        },
+    }
+    custom.create_cluster_custom_object("kwok.x-k8s.io", "v1alpha1", "clusterlogs", body)
+    try:
+        t = task("t", "g", lead=True, script="sleep 2", credentials={"db": {"PW": "pw"}})
+        async with runner(
+            plan(("g", [t])), stream_logs=True, credentials={"db": {"pw": "s3cr3t-value-long"}}
+        ) as run:
+            await run.start("g")
+            await run.wait(lambda e: isinstance(e, TaskReady))
+            await run.backend.release("t", 0)
+            await run.wait(lambda e: isinstance(e, TaskLog) and e.line == "epoch 2")
+            lines = [e.line for e in run.events if isinstance(e, TaskLog)]
+            assert lines == ["epoch 1", "password is [MASKED]", "epoch 2"]
+    finally:
+        custom.delete_cluster_custom_object(
+            "kwok.x-k8s.io", "v1alpha1", "clusterlogs", f"logs-{namespace}"
+        )

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from simulator.backends.base import Backend, Capabilities, Emit
-from simulator.backends.kubernetes import api, names, objects, outcomes, pods
-from simulator.backends.kubernetes.cluster import Connection, LogFollower, Watcher, connect
+from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight
+from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
 from simulator.backends.kubernetes.gc import owner_token
 from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
-from simulator.backends.kubernetes.podstatus import Phase, observe
+from simulator.backends.kubernetes.podstatus import Phase
 from simulator.backends.kubernetes.rest import ns_path
 from simulator.backends.kubernetes.state import Attempt, Reporter
+from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
 from simulator.errors import BackendError
 
@@ -29,7 +30,7 @@ NOTES = (
 )
 
 
-class KubernetesBackend(Backend):
+class KubernetesBackend(WatchHandlers, Backend):
     """Pods on a Kubernetes cluster; placement by the real kube-scheduler (see docs/kubernetes.md)."""
 
     capabilities = Capabilities(
@@ -57,7 +58,7 @@ class KubernetesBackend(Backend):
         scheduler_name: str | None = None,
         grace_seconds: int = 10,
         api_grace: float = 60.0,
-        stream_logs: bool = True,
+        stream_logs: bool | None = None,
         cluster_domain: str = "cluster.local",
         credentials: dict[str, dict[str, str]] | None = None,
         **_other_backends_options: Any,
@@ -100,13 +101,15 @@ class KubernetesBackend(Backend):
         self.plan = plan
         self.conn = await self._call(connect, **self._opts)
         self.api = api.Api(self.conn, self._call, self.api_grace)
-        self._store = _credentials(plan, self._creds_arg)
-        self.rep = Reporter(emit, self._now, self._inventory.describe, _masker(self._store))
+        self._store = preflight.credentials(plan, self._creds_arg)
+        self.rep = Reporter(
+            emit, self._now, self._inventory.describe, preflight.masker(self._store)
+        )
         await self.api.check_access(self._data_pvc)
         await self._discover_nodes()
         self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
         used = {t.resource.platform or "" for t in plan.tasks.values()}
-        places, warnings = placements(self._pool or _default_pool(), used)
+        places, warnings = placements(self._pool or preflight.default_pool(), used)
         self.ctx = objects.Context(
             run=self.run_id,
             namespace=self.conn.namespace,
@@ -123,7 +126,7 @@ class KubernetesBackend(Backend):
         if self._simulate is None:
             self._simulate = self._inventory.all_fake
         self._scenario = outcomes.load(self._scenario_arg) if self._simulate else None
-        for message in warnings + _data_warnings(plan, self._data_pvc):
+        for message in warnings + preflight.data_warnings(plan, self._data_pvc):
             self.rep.warn(message)
         self._capabilities()
         pod_watch = Watcher(
@@ -320,172 +323,3 @@ class KubernetesBackend(Backend):
                 await self.api.delete_all(names.run_selector(self.run_id), self.ctx.pod_group)
         finally:
             self._pool_exec.shutdown(wait=False, cancel_futures=True)
-
-    # --- what the watches report (called on the event loop) ----------------------------------------
-
-    def _post_pods(self, kind: str, payload: Any) -> None:
-        self._threadsafe(self._on_pods, kind, payload)
-
-    def _post_nodes(self, kind: str, payload: Any) -> None:
-        self._threadsafe(self._on_nodes, kind, payload)
-
-    def _threadsafe(self, fn: Callable[[str, Any], None], kind: str, payload: Any) -> None:
-        if self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is gone: the run is over
-            self._loop.call_soon_threadsafe(fn, kind, payload)
-
-    def _on_pods(self, kind: str, payload: Any) -> None:
-        if self._closed:
-            return
-        if kind == "event":
-            etype, pod = payload
-            self._on_pod(etype, pod)
-        elif kind == "sync":
-            self._on_sync(payload)
-        elif kind == "disconnected":
-            self._on_disconnect(str(payload))
-        elif kind == "reconnected":
-            self._on_reconnect()
-        elif kind in ("error", "forbidden"):
-            self.rep.warn(f"kubernetes pod watch: {payload}")
-
-    def _on_pod(self, etype: str, pod: dict[str, Any]) -> None:
-        att = self._by_pod.get(str((pod.get("metadata") or {}).get("name")))
-        if att is None or not att.live:
-            return
-        obs = observe(pod)
-        if etype == "DELETED" and obs.phase is not Phase.DONE:
-            gone = att.node and self._inventory.visible and att.node not in self._inventory.nodes
-            why = (
-                "Node got removed from the cluster while the pod was on it"
-                if gone
-                else "Pod was deleted outside osmo-tui"
-            )
-            self.rep.backend_error(att, why)
-            return
-        if obs.slow_failure and att.slow_timer is None:
-            att.slow_timer = self._loop.call_later(
-                obs.slow_failure,
-                self.rep.backend_error,
-                att,
-                f"{obs.reason} for more than {obs.slow_failure / 60:g} minutes",
-            )
-        self.rep.observe(att, obs)
-        if att.phase >= Phase.READY and att.live:
-            self._follow_logs(att, obs.node or att.node)
-
-    def _on_sync(self, items: list[dict[str, Any]]) -> None:
-        """A fresh list (start, or after the server forgot our version): reconcile every attempt."""
-        present = {str(p["metadata"]["name"]): p for p in items}
-        newest = max((_int(p["metadata"].get("resourceVersion")) for p in items), default=0)
-        for att in list(self._by_pod.values()):
-            pod = present.get(att.pod)
-            if pod is not None:
-                self._on_pod("MODIFIED", pod)
-            elif att.live and att.created_rv and att.created_rv <= newest:
-                self.rep.backend_error(att, "Pod was deleted while the watch was down")
-
-    def _on_disconnect(self, why: str) -> None:
-        self.rep.warn(f"lost the Kubernetes API watch ({why}); resuming when it is back")
-        if self._lost is None:
-            self._lost = self._loop.call_later(self.api_grace, self._give_up)
-
-    def _on_reconnect(self) -> None:
-        if self._lost is not None:
-            self._lost.cancel()
-            self._lost = None
-        self.rep.warn("the Kubernetes API is reachable again; the pod watch resumed")
-
-    def _give_up(self) -> None:
-        for att in list(self._attempts.values()):
-            if att.live:
-                self.rep.backend_error(
-                    att, f"lost contact with the Kubernetes API server for {self.api_grace:g}s"
-                )
-
-    def _on_nodes(self, kind: str, payload: Any) -> None:
-        if kind == "sync":
-            self._inventory.nodes = {i.name: i for i in map(node_info, payload)}
-        elif kind == "event":
-            etype, node = payload
-            info = node_info(node)
-            if etype == "DELETED":
-                self._inventory.nodes.pop(info.name, None)
-                self._node_gone(info.name)
-            else:
-                self._inventory.nodes[info.name] = info
-
-    def _node_gone(self, node: str) -> None:
-        for att in list(self._attempts.values()):
-            if att.live and att.node == node:
-                self.rep.backend_error(
-                    att, "Node got removed from the cluster while the pod was on it"
-                )
-                att.deleting = True
-                self._track(self.api.delete_pod(att.pod, 0))
-
-    def _follow_logs(self, att: Attempt, node: str) -> None:
-        info = self._inventory.nodes.get(node)
-        if not self._stream_logs or att.pod in att.followers or (info is not None and info.fake):
-            return
-        att.followers.add(att.pod)
-        task, retry = att.task, att.retry
-
-        def post(_kind: str, line: Any) -> None:
-            self._threadsafe(lambda _k, text: self.rep.log(task, retry, text), "log", line)
-
-        LogFollower(self.api.rest, self.ctx.namespace, att.pod, post).start()
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _default_pool() -> Any:
-    from simulator.pool.config import load_pool
-
-    return load_pool()
-
-
-def _credentials(plan: Plan, given: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
-    """The credentials the plan's tasks name, checked with OSMO's messages (docker's resolver)."""
-    from simulator.backends.docker.credentials import load_credentials, resolve
-
-    wanted = {
-        t.name: objects.spec_dict(t.spec).get("credentials") or {} for t in plan.tasks.values()
-    }
-    if not any(wanted.values()):
-        return {}
-    store = load_credentials() if given is None else given
-    for task, creds in wanted.items():
-        resolve(task, creds, store)
-    return {c: store[c] for creds in wanted.values() for c in creds}
-
-
-def _masker(store: dict[str, dict[str, str]]) -> Callable[[str], str]:
-    from simulator.backends.docker.credentials import Masker
-
-    return Masker({v for values in store.values() for v in values.values()})
-
-
-def _data_warnings(plan: Plan, pvc: str | None) -> list[str]:
-    out = []
-    for task in plan.tasks.values():
-        spec = objects.spec_dict(task.spec)
-        if any("url" in i for i in spec.get("inputs") or []) or spec.get("outputs"):
-            out.append(
-                f"task {task.name}: url: inputs/outputs are not transferred on a cluster "
-                "(the local object-store stand-in is not reachable); the dirs stay empty"
-            )
-        if spec.get("checkpoint"):
-            out.append(f"task {task.name}: checkpoints are not uploaded on a cluster")
-        if task.inputs and not pvc:
-            out.append(
-                f"task {task.name}: reads outputs of {', '.join(task.inputs)} but no "
-                "--kube-data-pvc was given: its input dirs stay empty"
-            )
-    return out
