@@ -81,3 +81,22 @@ def test_four_hundred_tasks_overview(snap_compare: Compare) -> None:
 def test_timeline_and_events(snap_compare: Compare, tab: str) -> None:
     app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
     assert snap_compare(app, terminal_size=SIZE, run_before=_then(tab))
+
+
+def test_running_workflow_at_80x24(snap_compare: Compare, scenario: Scenario) -> None:
+    """The smallest terminal we promise: mid-run (paused after a few steps), header and graph."""
+    path = scenario("default: {duration: 20}\n")
+    options = RunOptions(scenario=path, record=False)
+    app = make_app(options, plan=small_plan(), speed=1.0, paused=True, keymap={})
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.pause(0.2)
+        for _ in range(3):
+            seen = len(app.session.events)
+            await pilot.press("n")
+            while len(app.session.events) == seen:  # the worker took the step
+                await pilot.pause(0.02)
+        await pilot.pause(0.2)
+        pilot.app.clear_notifications()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
