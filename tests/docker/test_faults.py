@@ -227,3 +227,19 @@ workflow:
     assert ends[:1] == [("lead", 0, "RESCHEDULED")]
     assert ("lead", 1, "FAILED") in ends
     assert ("side", 0, "FAILED") in ends  # stopped when the lead failed
+
+
+@pytest.mark.parametrize("after", [0.05, 0.4, 0.8])
+def test_cancel_while_containers_are_being_created(run_workflow: Any, after: float) -> None:
+    tasks = "".join(
+        f"    - name: t{i}\n      image: ubuntu:24.04\n      command: [sleep, '60']\n"
+        for i in range(4)
+    )
+    text = f"workflow:\n  name: early\n  groups:\n  - name: g\n    tasks:\n{tasks}"
+    started = time.monotonic()
+    result = run_workflow(
+        text.replace("- name: t0\n", "- name: t0\n      lead: true\n"), cancel_after=after
+    )
+    assert result.status == "FAILED_CANCELED"
+    assert {s for s, _, _ in result.final().values()} == {"FAILED_CANCELED"}
+    assert time.monotonic() - started < 30

@@ -386,16 +386,17 @@ class DockerBackend(Backend):
             kwargs = create_kwargs(cplan, self._client)
             container = await self._call(self._client.containers.create, **kwargs)
             attempt.container_id = container.id
-            if not attempt.live:
-                return
-            await self._call(container.start)
-            frames = await self._call(open_stream, self._client, container.id)
+            if attempt.live:
+                await self._call(container.start)
+                frames = await self._call(open_stream, self._client, container.id)
         except Exception as exc:  # every engine failure becomes a task failure, never a crash
             self._start_failed(attempt, exc)
             return
+        if not attempt.live:  # killed while being created: kill() may have found no container
+            await self._remove(attempt)
+            return
         self._start_watcher(attempt, frames)
-        if attempt.live:
-            self._report(TaskReady(self._now(), attempt.task, attempt.retry))
+        self._report(TaskReady(self._now(), attempt.task, attempt.retry))
 
     async def _image(self, attempt: Attempt, arch: str) -> str | None:
         assert self._plan is not None
