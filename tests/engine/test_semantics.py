@@ -16,6 +16,7 @@ from simulator.engine.events import (
     WorkflowStatusChanged,
 )
 from simulator.engine.plan import ResourceNeeds
+from simulator.engine.status import TaskStatus
 from tests.engine.helpers import first_time, simulate, statuses, task_changes
 from tests.engine.plans import make_plan
 
@@ -408,3 +409,23 @@ def test_start_timeout_after_30_minutes_initializing() -> None:
     assert got["a1"] == "FAILED_START_TIMEOUT" and snap.tasks["a1"].exit_code == 3005
     assert snap.tasks["a1"].end_time == 1800.0
     assert got["group:a"] == "FAILED" and got["workflow"] == "FAILED"
+
+
+def test_step_contract_for_drivers() -> None:
+    """`step()` returns everything due at `next_time`, in order; `cancel()` acts at `now`."""
+    from simulator.backends.sim import SimRun
+
+    run = SimRun(make_plan({"a": ["a1", "a2"], "b": ["b1"]}, upstream={"b": ["a"]}))
+    run_times: list[float] = []
+    while run.next_time is not None and run.next_time < 1.0:
+        due = run.next_time
+        events = run.step()
+        assert events and {e.time for e in events} == {due} and run.now == due
+        run_times.append(due)
+    assert run_times == [0.0] and not run.finished
+    assert run.snapshot.tasks["a1"].status is TaskStatus.RUNNING
+    out = run.cancel("group", "a", "enough")
+    assert out[0].kind == "cancel_requested" and out[-1].kind == "run_finished"
+    assert run.finished and run.next_time is None and run.step() == []
+    assert str(run.snapshot.status) == "FAILED_CANCELED"
+    assert run.snapshot.tasks["b1"].status is TaskStatus.FAILED_UPSTREAM
