@@ -38,6 +38,8 @@ class RunOptions:
     workflow_id: str | None = None
     record: bool = True
     """Write every run to the run store (tests of the UI alone switch it off)."""
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the real-time backend (e.g. --kubeconfig/--namespace)."""
 
 
 @dataclass
@@ -174,7 +176,10 @@ class Session:
         from simulator.backends import get_backend
         from simulator.engine.realtime import RealtimeRun
 
-        backend = get_backend(opts.backend)
+        options = dict(opts.backend_options)
+        if opts.backend == "kubernetes":
+            options.setdefault("pool", getattr(self.loaded, "pool", None))
+        backend = get_backend(opts.backend, **options)
         run = RealtimeRun(self.plan, backend, run_dir=self.run_dir)
         return RealtimeDriver(run, opts.backend)
 

@@ -97,7 +97,19 @@ def run_options(args: argparse.Namespace) -> Any:
         seed=getattr(args, "seed", None),
         workflow_id=getattr(args, "workflow_id", None),
         record=not getattr(args, "no_record", False),
+        backend_options=_backend_options(args),
     )
+
+
+def _backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options of the chosen real-time backend (only Kubernetes has any so far)."""
+    if getattr(args, "backend", None) != "kubernetes":
+        return {}
+    from simulator.backends.kubernetes.cli import kube_options
+
+    options = kube_options(args, scenario=getattr(args, "scenario", None))
+    options.pop("pool", None)  # the session adds the loaded workflow's pool
+    return options
 
 
 def _first(args: argparse.Namespace, *names: str) -> Any:
