@@ -131,7 +131,8 @@ class RealtimeRun:
         if threading.get_ident() == self._thread:
             inbox.put_nowait(item)
         else:
-            loop.call_soon_threadsafe(inbox.put_nowait, item)
+            with contextlib.suppress(RuntimeError):  # the run is over and its loop closed
+                loop.call_soon_threadsafe(inbox.put_nowait, item)
 
     # --- the loop -----------------------------------------------------------------------------------
 
