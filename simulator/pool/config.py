@@ -70,6 +70,10 @@ class PlatformConfig(BaseModel):
     """Host paths mounted into every task by the platform."""
     description: str = ""
     """One line for humans."""
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    """Kubernetes backend: node labels the platform's pods require, besides `kubernetes.io/arch`."""
+    tolerations: list[dict[str, Any]] = Field(default_factory=list)
+    """Kubernetes backend: taints the platform's pods tolerate (Kubernetes toleration objects)."""
 
     @field_validator("memory", "storage")
     @classmethod

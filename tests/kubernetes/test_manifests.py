@@ -188,3 +188,23 @@ def test_host_tokens_of_a_loaded_workflow_point_at_the_group_service(tmp_path: A
     cmd = _pod(p, "client", ctx=ctx)["spec"]["containers"][0]["command"]
     svc = names.group_object(ctx.run, "g")
     assert cmd[-1] == f"wget http://server.{svc}.ns1.svc.cluster.local:8000/"
+
+
+def test_platform_node_selector_and_tolerations_from_a_pool_file(tmp_path: Any) -> None:
+    from simulator.pool.config import load_pool
+
+    pool_file = tmp_path / "pool.yaml"
+    pool_file.write_text(
+        "platforms:\n  gpu-box:\n    arch: amd64\n    gpus: 4\n"
+        "    node_selector: {nvidia.com/gpu.present: 'true'}\n"
+        "    tolerations: [{key: dedicated, operator: Equal, value: ml, effect: NoSchedule}]\n"
+    )
+    places, warnings = placements(load_pool(pool_file), {"gpu-box"})
+    assert not warnings
+    p = plan(("g", [task("t", "g", lead=True, platform="gpu-box", gpu=1)]))
+    spec = _pod(p, "t", ctx=_ctx(placements=places))["spec"]
+    assert spec["nodeSelector"] == {"kubernetes.io/arch": "amd64", "nvidia.com/gpu.present": "true"}
+    assert spec["tolerations"] == [
+        {"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "NoSchedule"},
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+    ]
