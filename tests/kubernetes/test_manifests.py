@@ -173,7 +173,6 @@ def test_names_are_dns_safe_and_distinct() -> None:
 
 def test_host_tokens_of_a_loaded_workflow_point_at_the_group_service(tmp_path: Any) -> None:
     from simulator.engine.from_spec import plan_from_spec
-
     from simulator.spec.loader import load_workflow
 
     wf = tmp_path / "wf.yaml"

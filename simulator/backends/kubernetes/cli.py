@@ -7,7 +7,7 @@ from typing import Any
 
 
 def add_kube_options(parser: argparse.ArgumentParser) -> None:
-    """--kubeconfig, --kube-context, --namespace, --kube-data-pvc (only `--backend kubernetes`)."""
+    """--kubeconfig, --kube-context, --namespace, --kube-data-pvc, --kube-scheduler."""
     group = parser.add_argument_group("kubernetes backend (see docs/kubernetes.md)")
     group.add_argument(
         "--kubeconfig",
@@ -18,12 +18,14 @@ def add_kube_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--namespace", metavar="NS", help="namespace (default: the context's, else default)"
     )
-    if not any("--kube-data-pvc" in a.option_strings for a in parser._actions):
-        group.add_argument(
-            "--kube-data-pvc",
-            metavar="PVC",
-            help="PersistentVolumeClaim carrying task outputs to downstream inputs",
-        )
+    group.add_argument(
+        "--kube-data-pvc",
+        metavar="PVC",
+        help="PersistentVolumeClaim carrying task outputs to downstream inputs",
+    )
+    group.add_argument(
+        "--kube-scheduler", metavar="NAME", help="schedulerName of the pods (e.g. a gang scheduler)"
+    )
 
 
 def kube_options(
@@ -35,6 +37,7 @@ def kube_options(
         "kube_context": getattr(args, "kube_context", None),
         "namespace": getattr(args, "namespace", None),
         "data_pvc": getattr(args, "kube_data_pvc", None),
+        "scheduler_name": getattr(args, "kube_scheduler", None),
         "pool": pool,
         "scenario": scenario,
     }
