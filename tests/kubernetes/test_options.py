@@ -34,6 +34,7 @@ def test_run_passes_kube_options_to_the_app_session(tmp_path: Path) -> None:
         "kube_context": "c",
         "namespace": "ns",
         "data_pvc": "data",
+        "scheduler_name": None,
         "scenario": None,
     }
 
