@@ -231,10 +231,18 @@ class GroupGraph(LinesView):
         assert self.snapshot is not None
         task = self.snapshot.tasks[name]
         badge = self.badges.get(name, "")
+        facts = f" ↻{task.retries}" if task.retries else ""
+        if task.exit_code not in (None, 0):
+            facts += f" x{task.exit_code}"  # the exit code that decided the task's fate
         lead = "★" if task.lead else " "
-        label = set_cell_size(f"{lead}{st.symbol(task.status)} {name}", width - len(badge))
+        room = width - len(badge) - len(facts)
+        label = set_cell_size(f"{lead}{st.symbol(task.status)} {name}", room)
         task_style = st.style(task.status) + (CURSOR if selected else Style())
-        return [Segment(label, task_style), Segment(badge, DIM)]
+        return [
+            Segment(label, task_style),
+            Segment(facts, st.style(task.status)),
+            Segment(badge, DIM),
+        ]
 
     def _head(self, group: str, selected: bool) -> list[Segment]:
         """`┌ ▾✔ name      3/5 ┐`; folded: `┌ ▸▶ name   ✔3 ▶2 ┐` (counts per status)."""
@@ -252,9 +260,9 @@ class GroupGraph(LinesView):
             done = sum(1 for t in g.tasks if tasks[t].status.finished)
             tail = [Segment(f"{done}/{len(g.tasks)} ", BORDER)]
         width = sum(len(seg.text) for seg in tail)
-        room = BOX - 3 - width
+        room = BOX - 2 - width
         if room < 8:  # too many statuses for the box: keep the name readable
-            tail, width, room = [], 0, BOX - 3
+            tail, width, room = [], 0, BOX - 2
         fold = "▸" if folded else "▾"
         name = set_cell_size(f" {fold}{st.symbol(g.status)} {group} ", room)
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
