@@ -109,7 +109,10 @@ class SimRun:
         """Built on first access: observers that only read events never pay for it."""
         self._unfolded: list[Event] = []
         self._rng = random.Random(self.seed)
-        self._heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
+        self._times: list[float] = []
+        """Heap of the distinct future instants that have something scheduled."""
+        self._due: dict[float, deque[tuple[Callable[[Any], None], Any]]] = {}
+        """What is scheduled at each instant, in scheduling order (the tie-break)."""
         self._seq = 0
         self._gen: dict[str, int] = {}
         self._held: dict[str, Placement] = {}
@@ -173,14 +176,18 @@ class SimRun:
         if head is None:
             raise BackendError("the simulation stalled: nothing left to happen (please report)")
         time = self.now = head[0]
-        heap = self._heap
         engine = self.engine
-        # At one instant, backend reports (heap) go before timers: a task ending exactly at its
-        # limit beats the timeout. Timers fired may schedule more reports at the same instant.
+        # At one instant, backend reports go before timers: a task ending exactly at its limit
+        # beats the timeout. Timers fired may schedule more reports at the same instant.
         while not engine.finished:
-            if heap and heap[0][0] == time:
-                _, _, callback, arg = heapq.heappop(heap)
-                callback(arg)
+            due = self._due.get(time)
+            if due is not None:
+                while due and not engine.finished:
+                    callback, arg = due.popleft()
+                    callback(arg)
+                if not due:
+                    del self._due[time]
+                    heapq.heappop(self._times)  # `time` is the earliest instant
                 continue
             head = self._head()
             if head is None or head[0] != time or head[2] is None:
@@ -213,11 +220,11 @@ class SimRun:
     # --- plumbing ---------------------------------------------------------------------------------
 
     def _head(self) -> tuple[float, int, _Fifo | None] | None:
-        """(time, seq, source) of the next item: the heap (source None) or a timer FIFO."""
+        """(time, seq, source) of the next item: scheduled reports (source None, they go first
+        at an instant) or the earliest timer FIFO."""
         best: tuple[float, int, _Fifo | None] | None = None
-        if self._heap:
-            top = self._heap[0]
-            best = (top[0], top[1], None)
+        if self._times:
+            best = (self._times[0], -1, None)
         for fifo in self._fifos.values():
             while fifo and self._timers.get(fifo[0][2]) != fifo[0][0]:
                 fifo.popleft()  # cancelled or re-armed
@@ -226,8 +233,13 @@ class SimRun:
         return best
 
     def _push(self, time: float, callback: Callable[[Any], None], arg: Any) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (time, self._seq, callback, arg))
+        """Schedule `callback(arg)` at `time`: O(1) when something is already due then (the
+        usual case: a few distinct instants, many tasks), one heap push otherwise."""
+        due = self._due.get(time)
+        if due is None:
+            due = self._due[time] = deque()
+            heapq.heappush(self._times, time)
+        due.append((callback, arg))
 
     def _emit(self, event: Event) -> None:
         self._out.append(event)
