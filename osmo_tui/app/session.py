@@ -56,6 +56,8 @@ class LogBuffer:
         self.limit = limit
         self.lines: dict[str, deque[str]] = {}
         self.dropped: dict[str, int] = {}
+        self.total: dict[str, int] = {}
+        """Lines ever received per task (a view asks for what came after the count it saw)."""
 
     def add(self, event: TaskLog) -> None:
         buf = self.lines.get(event.task)
@@ -63,12 +65,29 @@ class LogBuffer:
             buf = self.lines[event.task] = deque(maxlen=self.limit)
         if len(buf) == self.limit:
             self.dropped[event.task] = self.dropped.get(event.task, 0) + 1
+        self.total[event.task] = self.total.get(event.task, 0) + 1
         prefix = f"[{event.retry}] " if event.retry else ""
         marker = "! " if event.stream == "stderr" else ""
         buf.append(f"{prefix}{marker}{event.line}")
 
     def get(self, task: str) -> list[str]:
         return list(self.lines.get(task, ()))
+
+    def since(self, task: str, seen: int) -> tuple[list[str], int]:
+        """Lines received after the first `seen` (those still in memory) and the new count."""
+        total = self.total.get(task, 0)
+        buf = self.lines.get(task)
+        fresh = min(total - seen, len(buf) if buf is not None else 0)
+        return (list(buf)[-fresh:] if fresh > 0 and buf is not None else []), total
+
+    def get_with_note(self, task: str, log_path: str) -> list[str]:
+        """The lines in memory, after a note when older ones only remain on disk."""
+        dropped = self.dropped.get(task, 0)
+        lines = self.get(task)
+        if dropped:
+            where = f" (all of it: {log_path})" if log_path else ""
+            return [f"… {dropped} earlier lines not kept in memory{where}", *lines]
+        return lines
 
 
 class Session:
@@ -249,10 +268,6 @@ class Session:
         for event in self.events[:count]:
             fold(snap, event)
         return snap
-
-    def task_spec(self, task: str) -> Any:
-        assert self.plan is not None
-        return self.plan.tasks[task].spec
 
 
 def _plain(task: Any) -> Any:

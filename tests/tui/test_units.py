@@ -76,3 +76,19 @@ def test_the_virtual_clock_freezes_on_pause_and_resumes_from_there() -> None:
     pb.paused = False
     assert pb.position(wall=10.0, now=0.0, next_time=100.0) == 25.0
     assert pb.due_in(100.0, wall=10.0) == 7.5
+
+
+def test_log_buffer_keeps_the_tail_and_counts_what_it_dropped() -> None:
+    from osmo_tui.app.session import LogBuffer
+
+    logs = LogBuffer(limit=3)
+    for i in range(5):
+        logs.add(TaskLog(float(i), "a", 0, f"line {i}"))
+    assert logs.get("a") == ["line 2", "line 3", "line 4"]
+    assert logs.get_with_note("a", "/runs/x/logs/a.log")[0] == (
+        "… 2 earlier lines not kept in memory (all of it: /runs/x/logs/a.log)"
+    )
+    assert logs.since("a", 4) == (["line 4"], 5)
+    assert logs.since("a", 0) == (["line 2", "line 3", "line 4"], 5)  # older ones are on disk
+    logs.add(TaskLog(5.0, "a", 1, "again", stream="stderr"))
+    assert logs.since("a", 5) == (["[1] ! again"], 6)

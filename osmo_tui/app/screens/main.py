@@ -146,14 +146,24 @@ class MainScreen(RunnerScreen):
         detail = self.query_one(TaskDetail)
         log_file = session.log_path(name)
         log_path = str(log_file) if log_file is not None else ""
-        badge, lines = self.osmo.badges().get(name, ""), session.logs.get(name)
-        plan = session.plan.tasks[name]
+        badge, plan, logs = self.osmo.badges().get(name, ""), session.plan.tasks[name], session.logs
         if fresh or detail.task_name != name:
+            lines = logs.get_with_note(name, log_path)
+            total = logs.total.get(name, 0)
             detail.show(
-                snap, plan, badge=badge, log_lines=lines, log_path=log_path, needle=self.log_search
+                snap,
+                plan,
+                badge=badge,
+                log_lines=lines,
+                log_total=total,
+                log_path=log_path,
+                needle=self.log_search,
             )
         else:
-            detail.refresh_info(snap, plan, badge=badge, log_lines=lines, log_path=log_path)
+            new, total = logs.since(name, detail.log_seen)
+            detail.refresh_info(
+                snap, plan, badge=badge, new_lines=new, log_total=total, log_path=log_path
+            )
 
     def _flush(self) -> None:
         """Repaint what changed since the last tick (at most REFRESH_HZ times a second)."""

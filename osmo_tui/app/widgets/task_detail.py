@@ -21,22 +21,20 @@ class LogView(Log):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, max_lines=5000, highlight=False)
         self.needle = ""
-        self.shown = 0
-        """How many of the task's buffered lines have been considered (for appends)."""
+        self.seen = 0
+        """How many of the task's lines (ever received) this view has taken in."""
 
-    def reset(self, lines: list[str], needle: str = "") -> None:
+    def reset(self, lines: list[str], total: int, needle: str = "") -> None:
         self.needle = needle.lower()
         self.clear()
-        self.shown = 0
-        self.append(lines)
+        self.append(lines, total)
 
-    def append(self, lines: list[str]) -> None:
-        new = lines[self.shown :] if len(lines) >= self.shown else lines
-        self.shown = len(lines)
+    def append(self, lines: list[str], total: int) -> None:
+        self.seen = total
         if self.needle:
-            new = [line for line in new if self.needle in line.lower()]
-        if new:
-            self.write_lines(new)
+            lines = [line for line in lines if self.needle in line.lower()]
+        if lines:
+            self.write_lines(lines)
 
 
 def spec_text(plan: TaskPlan) -> str:
@@ -102,19 +100,31 @@ class TaskDetail(Vertical):
         *,
         badge: str,
         log_lines: list[str],
+        log_total: int,
         log_path: str,
         needle: str = "",
     ) -> None:
         """Show `plan.name` afresh (selection changed)."""
         self.task_name = plan.name
         self.query_one("#task-info", Static).update(info_markup(snap, plan, badge, log_path))
-        self.query_one(LogView).reset(log_lines, needle)
+        self.query_one(LogView).reset(log_lines, log_total, needle)
         syntax = Syntax(spec_text(plan), "yaml", theme="ansi_dark", word_wrap=True)
         self.query_one("#task-spec", Static).update(syntax)
 
+    @property
+    def log_seen(self) -> int:
+        return self.query_one(LogView).seen
+
     def refresh_info(
-        self, snap: RunSnapshot, plan: TaskPlan, *, badge: str, log_lines: list[str], log_path: str
+        self,
+        snap: RunSnapshot,
+        plan: TaskPlan,
+        *,
+        badge: str,
+        new_lines: list[str],
+        log_total: int,
+        log_path: str,
     ) -> None:
-        """Same task, new events: update the facts and append new log lines."""
+        """Same task, new events: update the facts and append the new log lines."""
         self.query_one("#task-info", Static).update(info_markup(snap, plan, badge, log_path))
-        self.query_one(LogView).append(log_lines)
+        self.query_one(LogView).append(new_lines, log_total)
