@@ -120,6 +120,7 @@ class Engine:
     def start(self, time: float) -> tuple[list[EngineOutput], list[Action]]:
         """Submit: the workflow is PENDING and every group without upstream starts."""
         self.now = time
+        self._out = []
         self._out.append(WorkflowStatusChanged(time, WorkflowStatus.PENDING))
         for group in self.groups.values():
             if group.unmet == 0:
@@ -129,27 +130,20 @@ class Engine:
 
     def handle(self, event: EngineInput) -> tuple[list[EngineOutput], list[Action]]:
         """Apply one input event (time never goes backwards) and return what followed."""
-        if event.time > self.now:
-            self.now = event.time
-        handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(event)  # TaskLog has none: observed, no state change
-        return self._flush()
+        outputs: list[EngineOutput] = []
+        actions = self.feed(event, outputs)
+        return outputs, (actions if actions is not _NO_ACTIONS else [])
 
     def feed(self, event: EngineInput, out: list[Any]) -> list[Action]:
         """`handle` for a driver that collects outputs in its own list: the outputs are appended
-        to `out` (after whatever is there) and the actions returned. Saves two lists per event."""
+        to `out` (after whatever is there) and the actions returned (do not mutate them)."""
         if event.time > self.now:
             self.now = event.time
         handler = self._handlers.get(type(event))
         if handler is None:
-            return _NO_ACTIONS
-        own = self._out
+            return _NO_ACTIONS  # TaskLog: observed, no state change
         self._out = out
-        try:
-            handler(event)
-        finally:
-            self._out = own
+        handler(event)
         actions = self._act
         if not actions:
             return _NO_ACTIONS
@@ -331,8 +325,10 @@ class Engine:
         return task
 
     def _on_scheduling(self, event: TaskScheduling) -> None:
-        task = self._live(event.task, event.retry)
-        if task is None or not self._set_task(task, _SCHEDULING):
+        task = self.tasks.get(event.task)
+        if task is None or task.retry != event.retry or task.status in _FINISHED:
+            return  # a stale report (older attempt) or one after the task finished
+        if not self._set_task(task, _SCHEDULING):
             return
         group = task.group
         if group.status in _PRESCHEDULING:
@@ -342,8 +338,10 @@ class Engine:
             self._update_workflow()
 
     def _on_initializing(self, event: TaskInitializing) -> None:
-        task = self._live(event.task, event.retry)
-        if task is not None and self._set_task(task, _INITIALIZING):
+        task = self.tasks.get(event.task)
+        if task is None or task.retry != event.retry or task.status in _FINISHED:
+            return
+        if self._set_task(task, _INITIALIZING):
             group = task.group
             if self._set_group(group, _RUNNING if group.progressed else _INITIALIZING):
                 self._update_workflow()
@@ -358,8 +356,8 @@ class Engine:
                 self._update_workflow()
 
     def _on_ready(self, event: TaskReady) -> None:
-        task = self._live(event.task, event.retry)
-        if task is None:
+        task = self.tasks.get(event.task)
+        if task is None or task.retry != event.retry or task.status in _FINISHED:
             return
         self._to_running(task)
         if task.released:
