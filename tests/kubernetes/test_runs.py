@@ -229,3 +229,40 @@ def test_cli_unreachable_cluster_is_one_clear_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("osmo-tui: kubernetes: cannot load"), lines
+
+
+def test_cli_cluster_down_at_start_is_one_clear_line_within_seconds(
+    kube_cluster: Cluster, tmp_path: Path
+) -> None:
+    import time
+
+    import yaml
+
+    config = yaml.safe_load(Path(kube_cluster.kubeconfig).read_text())
+    config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
+    kubeconfig = tmp_path / "down.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(WORKFLOW)
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            OSMO_TUI,
+            "simulate",
+            str(wf),
+            "--backend",
+            "kubernetes",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--no-record",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "osmo-tui: kubernetes: cannot reach the API server at https://127.0.0.1:1 "
+        "(context osmo-tui-local)"
+    ]

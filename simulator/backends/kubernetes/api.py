@@ -17,6 +17,8 @@ from simulator.errors import BackendError
 Runner = Callable[..., Awaitable[Any]]
 RBAC_HINT = "see docs/kubernetes.md for the Role osmo-tui needs"
 RETRIED = (429, 500, 502, 503, 504)
+START_GRACE = 5.0
+"""Seconds a cluster may be unreachable when a run starts (later: the backend's api_grace)."""
 PLURALS = {"Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets"}
 
 
@@ -43,11 +45,14 @@ class Api:
         self.pod_group: PodGroupKind | None = None
         """The cluster's gang scheduler API, once discovered."""
 
-    async def call(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+    async def call(
+        self, what: str, method: str, path: str, *, grace: float | None = None, **kwargs: Any
+    ) -> Any:
         """One call, retrying connection failures and 5xx/429 for up to `grace` seconds."""
         from kubernetes.client.exceptions import ApiException
 
-        deadline = time.monotonic() + self._grace
+        grace = self._grace if grace is None else grace
+        deadline = time.monotonic() + grace
         delay = 0.2
         while True:
             try:
@@ -60,7 +65,7 @@ class Api:
                     raise
                 if time.monotonic() > deadline:
                     raise BackendError(
-                        f"kubernetes: {what}: API server unreachable for {self._grace:g}s ({err})"
+                        f"kubernetes: {what}: API server unreachable for {grace:g}s ({err})"
                     ) from None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -71,7 +76,9 @@ class Api:
 
         probe = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "osmo-tui-"}}
         try:
-            await self.call("list pods", "GET", ns_path(self.ns, "pods"), query={"limit": 1})
+            await self.call(  # a cluster that is not there at the start: say so soon
+                "list pods", "GET", ns_path(self.ns, "pods"), query={"limit": 1}, grace=START_GRACE
+            )
             await self.call(
                 "create",
                 "POST",
@@ -81,6 +88,11 @@ class Api:
             )
             if pvc:
                 await self.call("read PVC", "GET", ns_path(self.ns, "persistentvolumeclaims", pvc))
+        except BackendError:  # unreachable for START_GRACE seconds
+            host = self.conn.api.configuration.host
+            raise BackendError(
+                f"kubernetes: cannot reach the API server at {host} ({self.conn.where})"
+            ) from None
         except ApiException as err:
             if err.status == 404 and pvc and "persistentvolumeclaim" in _message(err).lower():
                 raise BackendError(
