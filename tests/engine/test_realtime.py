@@ -220,3 +220,32 @@ def test_injected_clock_stamps_every_event() -> None:
 
     asyncio.run(main())
     assert times == sorted(times) and times[0] == 0.0 and times[-1] >= 3.0
+
+
+class RefusingBackend(ProcessBackend):
+    async def prepare(self, plan: Plan, run_dir: Path, emit: Callable[[Any], None]) -> None:
+        from simulator.errors import BackendError
+
+        raise BackendError("Docker engine is not running")
+
+
+class BrokenCreateBackend(ProcessBackend):
+    async def start_attempt(self, task: str, retry: int) -> None:
+        raise RuntimeError("create failed")
+
+
+def test_a_backend_that_cannot_prepare_is_closed_and_reported() -> None:
+    from simulator.errors import BackendError
+
+    backend = RefusingBackend({})
+    with pytest.raises(BackendError, match="not running"):
+        asyncio.run(RealtimeRun(make_plan({"a": ["a1"]}), backend).run(lambda e: None))
+    assert backend.closed == 1
+
+
+def test_a_failing_backend_call_becomes_a_backend_error_status() -> None:
+    plan = make_plan({"a": ["a1"], "b": ["b1"]}, upstream={"b": ["a"]})
+    snap = _run(plan, BrokenCreateBackend({"a1": "exit 0"}))
+    assert snap.tasks["a1"].status == "FAILED_BACKEND_ERROR" and snap.tasks["a1"].exit_code == 3001
+    assert snap.tasks["b1"].status == "FAILED_UPSTREAM" and str(snap.status) == "FAILED"
+    assert any("backend error during create_group" in w for w in snap.warnings)
