@@ -98,7 +98,10 @@ class RunActions(Screen[None]):
             return
         self.note = ""
         self.start_run()
-        self.notify("Run restarted", timeout=2)
+        if session.errors:  # the file on disk is broken: say which version runs
+            self.notify("The workflow has errors: re-running its last valid version", timeout=4)
+        else:
+            self.notify("Run restarted", timeout=2)
 
     def action_cancel_workflow(self) -> None:
         self._cancel("workflow", "")
