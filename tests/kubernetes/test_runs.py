@@ -15,6 +15,7 @@ from simulator.engine.events import TaskScheduling
 from simulator.engine.realtime import RealtimeRun
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
+from simulator.errors import BackendError
 from tests.conftest import ROOT
 from tests.kubernetes.conftest import POOL, Cluster, wait_for
 from tests.kubernetes.helpers import plan, task
@@ -266,3 +267,72 @@ def test_cli_cluster_down_at_start_is_one_clear_line_within_seconds(
         "osmo-tui: kubernetes: cannot reach the API server at https://127.0.0.1:1 "
         "(context osmo-tui-local)"
     ]
+
+
+def test_data_pvc_carries_outputs_to_inputs_and_a_missing_one_is_named(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    core = kube_cluster.core()
+    pv_name = f"pv-{namespace}"
+    core.create_persistent_volume(
+        {
+            "metadata": {"name": pv_name},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "hostPath": {"path": str(tmp_path / "pv")},
+            },
+        }
+    )
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": "shared"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "volumeName": pv_name,
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    try:
+        p = plan(
+            ("a", [task("make", "a", lead=True, script="sleep 0.2")]),
+            ("b", [task("use", "b", lead=True, script="sleep 0.2", inputs=("make",))]),
+            upstream={"b": ("a",)},
+        )
+        specs: dict[str, Any] = {}
+        backend = KubernetesBackend(
+            kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="shared"
+        )
+
+        def spy(event: Any) -> None:
+            if type(event).__name__ == "TaskReady":
+                pods = core.list_namespaced_pod(
+                    namespace, label_selector=f"osmo-tui/task={event.task}"
+                )
+                specs[event.task] = pods.items[0].spec
+
+        snap = RunSnapshot.from_plan(p)
+
+        async def main() -> None:
+            run = RealtimeRun(p, backend, run_dir=tmp_path)
+            await asyncio.wait_for(run.run(lambda e: (fold(snap, e), spy(e))), 60)
+
+        asyncio.run(main())
+        assert build_report(snap)["workflow"]["status"] == "COMPLETED"
+        mounts = {m.mount_path: m for m in specs["use"].containers[0].volume_mounts}
+        assert mounts["/osmo/data/input/0"].sub_path == f"{backend.run_id}/make"
+        assert mounts["/osmo/data/input/0"].read_only
+        assert mounts["/osmo/data/output"].sub_path == f"{backend.run_id}/use"
+        assert specs["use"].volumes[0].persistent_volume_claim.claim_name == "shared"
+        missing = KubernetesBackend(
+            kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="nope"
+        )
+        with pytest.raises(BackendError, match="PersistentVolumeClaim 'nope' not found"):
+            asyncio.run(missing.prepare(p, tmp_path, lambda e: None))
+        asyncio.run(missing.close())
+    finally:
+        core.delete_persistent_volume(pv_name)
