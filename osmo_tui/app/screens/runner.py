@@ -22,6 +22,7 @@ from osmo_tui.app.session import LoadOutcome
 from osmo_tui.app.widgets.header import RunHeader
 from simulator.engine.events import Event, RunFinished
 from simulator.engine.snapshot import RunSnapshot
+from simulator.errors import OsmoTuiError
 
 STEP_BUDGET = 0.008
 """Seconds of simulator stepping (at instant speed) before the worker lets the screen run."""
@@ -129,15 +130,23 @@ class RunnerScreen(RunActions):
             else:
                 await self._play(active)
         finally:
-            active_driver = session.driver
-            if active_driver is not None:
-                # end the old run on the record before anything replaces it
-                leftover = self.pending + active_driver.abandon("superseded in osmo-tui")
-                self.pending = []
-                self._absorb(leftover)
-                await active_driver.close()
-            session.finish_recording()
-            closed.set()
+            try:
+                await self._wind_down(session.driver)
+            finally:
+                closed.set()  # whatever happened, the next run must not wait forever
+
+    async def _wind_down(self, driver: Driver | None) -> None:
+        """End the run on the record (canceled if unfinished), close its backend, close the record."""
+        session = self.osmo.session
+        if driver is not None:
+            leftover, self.pending = self.pending, []
+            try:
+                leftover += driver.abandon("superseded in osmo-tui")
+            except OsmoTuiError as exc:  # the engine refused the cancel: keep what we have
+                self.notify(exc.render(), severity="warning", timeout=4)
+            self._absorb(leftover)
+            await driver.close()
+        session.finish_recording()
 
     async def _play(self, driver: Driver) -> None:
         """Step a virtual-time driver, pacing virtual time to wall time by the chosen speed."""
