@@ -105,6 +105,7 @@ class Session:
         self.run_dir: Path | None = None
         self._recorder: Any = None
         self._task_specs: dict[str, Any] = {}
+        self.scenario: Any = None
         self.fingerprint: tuple[tuple[str, bytes], ...] = ()
         """The watched files' contents at the last load (a save that changes nothing is not news)."""
 
@@ -125,6 +126,7 @@ class Session:
                 pool_config=opts.pool_config,
             )
             plan = plan_from_spec(loaded, workflow_id=opts.workflow_id)
+            scenario = self._load_scenario()
         except SpecErrors as exc:
             self.fingerprint = self.current_fingerprint()
             self.errors = list(exc.errors)
@@ -139,7 +141,16 @@ class Session:
         new_specs = _task_specs(loaded, plan)
         diff = diff_tasks(self._task_specs, new_specs) if self.plan is not None else None
         self.loaded, self.plan, self.errors, self._task_specs = loaded, plan, [], new_specs
+        self.scenario = scenario
         return LoadOutcome(True, [], diff)
+
+    def _load_scenario(self) -> Any:
+        """The scenario file, checked with the workflow (its errors join the error list)."""
+        if self.options.backend != "sim" or self.options.scenario is None:
+            return None
+        from simulator.backends.sim import load_scenario
+
+        return load_scenario(self.options.scenario)
 
     def use_plan(self, plan: Plan) -> None:
         """Show a plan built elsewhere (tests, replays of recorded runs)."""
@@ -189,7 +200,9 @@ class Session:
         if opts.backend == "sim":
             from simulator.backends.sim import SimRun, load_scenario
 
-            scenario = load_scenario(opts.scenario) if opts.scenario else None
+            scenario = self.scenario
+            if scenario is None and opts.scenario is not None:
+                scenario = load_scenario(opts.scenario)
             pool = getattr(self.loaded, "pool", None)
             return SimDriver(SimRun(self.plan, scenario=scenario, seed=opts.seed, pool=pool))
         from simulator.backends import get_backend

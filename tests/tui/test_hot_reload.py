@@ -150,3 +150,9 @@ async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) ->
         snap = app.session.snapshot
         assert snap is not None and snap.time == 9.0 and snap.status is WorkflowStatus.FAILED
         assert "scenario.yaml changed; no task changed" in screen_text(app)
+
+        scenario.write_text("tasks:\n  step: {duration: -1}\n")  # invalid: listed, no new run
+        reload = await _next_reload(pilot, seen)
+        assert not reload.outcome.ok
+        assert "scenario.yaml" in reload.outcome.errors[0].message
+        assert app.main_screen.run_count == 2
