@@ -236,15 +236,17 @@ def _execute(
         # events: without this the cyclic GC rescans all of them again and again (2-3x slower).
         gc.freeze()
         gc.disable()
+        folded = run.snapshot
         try:
             while not run.finished:
                 events = run.step()
                 output.events(events)
                 if recorder is not None:
                     recorder.record_many(events)
+                folded = run.snapshot  # fold as we go: past steps' events can be freed
         finally:
             gc.enable()
-        return run.snapshot
+        return folded
     import asyncio
 
     from simulator.backends import get_backend
