@@ -146,6 +146,8 @@ async def test_kill_and_close_leave_nothing(
         assert not core.list_namespaced_service(namespace, label_selector=sel).items
         assert not core.list_namespaced_config_map(namespace, label_selector=sel).items
         assert not [e for e in run.events if isinstance(e, TaskExited | TaskFailed)]
+        # the watch threads end with the run: no connection is held after close()
+        wait_for(lambda: not any(w.is_alive() for w in run.backend._watchers), 5, "watchers")
 
 
 @sync

@@ -7,6 +7,7 @@ says that version is gone (410), so a restarted API server costs one list, never
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -113,12 +114,18 @@ class Watcher(threading.Thread):
         self._seconds = seconds
         self._backoff = backoff
         self._stop_event = threading.Event()
+        self._response: Any = None
         self.ready = threading.Event()
         """Set once the first list is done (the watch sees everything after it)."""
         self.forbidden = False
 
     def stop(self) -> None:
+        """Stop now: end the long watch request too (a stopped run holds no connection)."""
         self._stop_event.set()
+        response = self._response
+        if response is not None:
+            with contextlib.suppress(Exception):
+                response.shutdown()
 
     def _relist(self) -> str:
         data = self._rest.call("GET", self._path, query=self._query)
@@ -136,7 +143,10 @@ class Watcher(threading.Thread):
             "allowWatchBookmarks": "true",
             "timeoutSeconds": self._seconds,
         }
-        for line in self._rest.lines(self._path, query=query, timeout=(5, self._seconds + 30)):
+        lines = self._rest.lines(
+            self._path, query=query, timeout=(5, self._seconds + 30), opened=self._opened
+        )
+        for line in lines:
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -152,6 +162,11 @@ class Watcher(threading.Thread):
             if self._stop_event.is_set():
                 break
         return rv
+
+    def _opened(self, response: Any) -> None:
+        self._response = response
+        if self._stop_event.is_set():
+            response.shutdown()
 
     def run(self) -> None:
         from kubernetes.client.exceptions import ApiException
@@ -186,6 +201,8 @@ class Watcher(threading.Thread):
                 down = self._down(down, f"{type(err).__name__}: {err}")
 
     def _down(self, down: bool, why: str) -> bool:
+        if self._stop_event.is_set():  # our own stop() cut the request: not news
+            return down
         if not down:
             self._post("disconnected", why)
         self._stop_event.wait(self._backoff)

@@ -8,7 +8,7 @@ needs a dozen endpoints, so it calls them by path and handles the JSON itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Timeout = tuple[float, float | None]
@@ -72,9 +72,15 @@ class Rest:
         query: dict[str, Any] | None = None,
         timeout: Timeout = (5, None),
         accept: str = "application/json",
+        opened: Callable[[Any], None] | None = None,
     ) -> Iterator[bytes]:
-        """A streamed GET (watch, log follow), line by line, until the server ends it."""
+        """A streamed GET (watch, log follow), line by line, until the server ends it.
+
+        `opened(response)` receives the urllib3 response, so another thread can `shutdown()` it.
+        """
         raw = self._request("GET", path, query, None, timeout, accept).response
+        if opened is not None:
+            opened(raw)
         try:
             buf = b""
             for chunk in raw.stream(8192, decode_content=True):
