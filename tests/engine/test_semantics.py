@@ -429,3 +429,17 @@ def test_step_contract_for_drivers() -> None:
     assert run.finished and run.next_time is None and run.step() == []
     assert str(run.snapshot.status) == "FAILED_CANCELED"
     assert run.snapshot.tasks["b1"].status is TaskStatus.FAILED_UPSTREAM
+
+
+def test_nonlead_reschedule_with_ignore_true_retries_only_that_task() -> None:
+    plan = make_plan(
+        {"g": ["lead", "w"]}, exit_actions={"w": (("RESCHEDULE", ((5, 5),)),)}, max_retry=2
+    )
+    scenario = "tasks: {lead: {duration: 50}, w: {attempts: [{exit_code: 5, duration: 10}, {duration: 5}]}}"
+    snap, events = simulate(plan, scenario)
+    lead_runs = [e.time for e in events if isinstance(e, TaskRunning) and e.task == "lead"]
+    w_runs = [(e.retry, e.time) for e in events if isinstance(e, TaskRunning) and e.task == "w"]
+    assert lead_runs == [0.0]  # not restarted
+    assert w_runs == [(0, 0.0), (1, 10.0)]  # the retry passes the barrier the others left open
+    assert snap.tasks["w"].retries == 1 and statuses(snap)["w"] == "COMPLETED"
+    assert statuses(snap)["workflow"] == "COMPLETED" and snap.end_time == 50.0
