@@ -430,8 +430,10 @@ class SimRun:
                 self._later(
                     START_TIMEOUT, task, TaskFailed(end, task, retry, status, code, message)
                 )
+            elif attempt.init == 0.0:
+                self._feed(TaskReady(end, task, retry))  # generation checked just above
             else:
-                self._soon(attempt.init, task, TaskReady(end, task, retry))
+                self._later(attempt.init, task, TaskReady(end, task, retry))
 
     def _release_capacity(self, task: str) -> None:
         placement = self._held.pop(task, None)
