@@ -110,6 +110,7 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         *,
         backend: Any = None,
         cancel_after: float | None = None,
+        force: bool = False,
         on_event: Any = None,
         **load: Any,
     ) -> Any:
@@ -120,7 +121,9 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         runs = Path(os.environ["OSMO_TUI_RUNS_DIR"]).resolve()
         assert runs.is_relative_to(tmp_path.parent.parent), runs  # inside pytest's tmp tree
         backend = backend or DockerBackend(grace_period=2)
-        result = asyncio.run(run(plan, backend, runs, cancel_after=cancel_after, on_event=on_event))
+        result = asyncio.run(
+            run(plan, backend, runs, cancel_after=cancel_after, force=force, on_event=on_event)
+        )
         assert leftovers(docker_client, result.run_dir.name) == []
         return result
 

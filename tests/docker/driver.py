@@ -50,6 +50,7 @@ async def run(
     runs_root: Path,
     *,
     cancel_after: float | None = None,
+    force: bool = False,
     on_event: Any = None,
 ) -> Result:
     """Drive `plan` to its end on `backend` with RealtimeRun, recorded under `runs_root`."""
@@ -71,7 +72,7 @@ async def run(
 
     if cancel_after is not None:
         asyncio.get_running_loop().call_later(
-            cancel_after, live.cancel, "workflow", "", "test cancel"
+            cancel_after, live.cancel, "workflow", "", "test cancel", force
         )
     try:
         await asyncio.wait_for(live.run(record), timeout=300)
