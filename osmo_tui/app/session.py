@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from osmo_tui.app.drivers import Driver, RealtimeDriver, ReplayDriver, SimDriver
-from simulator.engine.events import Event, TaskLog
+from simulator.engine.events import Event, TaskLog, TaskStatusChanged
 from simulator.engine.plan import Plan, TaskPlan
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import OsmoTuiError, SpecError, SpecErrors
@@ -106,6 +106,8 @@ class Session:
         self._recorder: Any = None
         self._task_specs: dict[str, Any] = {}
         self.scenario: Any = None
+        self.phases: dict[str, dict[str, float]] = {}
+        """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
         self.fingerprint: tuple[tuple[str, bytes], ...] = ()
         """The watched files' contents at the last load (a save that changes nothing is not news)."""
 
@@ -184,6 +186,7 @@ class Session:
         """Begin a new run of the current plan (or play `driver`); resets the view state."""
         assert self.plan is not None
         self.events = []
+        self.phases = {}
         self.logs = LogBuffer()
         self.run_dir = None
         backend = driver.backend if driver is not None else self.options.backend
@@ -251,7 +254,19 @@ class Session:
             task = getattr(event, "task", None)
             if task:
                 changed.add(task)
+                if isinstance(event, TaskStatusChanged):
+                    self._phase(event)
         return changed
+
+    def _phase(self, event: TaskStatusChanged) -> None:
+        """When the latest attempt entered each pre-run phase (the timeline draws them)."""
+        phases = self.phases.setdefault(event.task, {})
+        if event.retry != phases.get("retry", 0):
+            phases.clear()
+            phases["retry"] = event.retry
+        name = str(event.status)
+        if name in ("SCHEDULING", "INITIALIZING") and name not in phases:
+            phases[name] = event.time
 
     def finish_recording(self) -> None:
         """Close the run's record; a finished run also gets its report (as `--json` prints it)."""

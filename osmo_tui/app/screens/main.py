@@ -88,7 +88,7 @@ class MainScreen(RunnerScreen):
             return
         self.query_one(GroupGraph).show(snap, self.osmo.badges())
         self.query_one(TaskTable).show(snap)
-        self.query_one(Timeline).show(snap)
+        self.query_one(Timeline).show(snap, session.phases)
         events = self.query_one(EventList)
         events.marker = self.scrub
         events.show(session.events)

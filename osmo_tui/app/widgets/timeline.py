@@ -20,11 +20,17 @@ class Timeline(LinesView):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: RunSnapshot | None = None
+        self.phases: dict[str, dict[str, float]] = {}
+        """Per task: when it started SCHEDULING and INITIALIZING (drawn ░ and ▒ before █)."""
         self.rows: list[tuple[str, str]] = []
         """(kind, name): kind is group or task."""
 
-    def show(self, snapshot: RunSnapshot) -> None:
+    def show(
+        self, snapshot: RunSnapshot, phases: dict[str, dict[str, float]] | None = None
+    ) -> None:
         self.snapshot = snapshot
+        if phases is not None:
+            self.phases = phases
         self.rows = []
         for group in snapshot.groups.values():
             self.rows.append(("group", group.name))
@@ -62,8 +68,40 @@ class Timeline(LinesView):
             return [Segment(label, st.style(g.status, bold=True)), Segment("  "), *bar]
         t = snap.tasks[name]
         label = set_cell_size(f"  {'★' if t.lead else ' '}{name}", LABEL)
-        bar = self._bar(t.start_time, t.end_time, str(t.status), width, "█")
+        bar = self._task_bar(name, width)
         return [Segment(label, st.style(t.status)), Segment("  "), *bar]
+
+    def _task_bar(self, name: str, width: int) -> list[Segment]:
+        """░ waiting for a node, ▒ pulling/initializing, █ running (in the status colour)."""
+        assert self.snapshot is not None
+        task, now = self.snapshot.tasks[name], self.snapshot.time
+        phases = self.phases.get(name, {})
+        if phases.get("retry", 0) != task.retries:
+            phases = {}
+        marks: list[tuple[float, str, str]] = [
+            (at, char, status)
+            for key, char, status in (
+                ("SCHEDULING", "░", "SCHEDULING"),
+                ("INITIALIZING", "▒", "INITIALIZING"),
+            )
+            if (at := phases.get(key)) is not None and at <= now
+        ]
+        if task.start_time is not None:
+            marks.append((task.start_time, "█", str(task.status)))
+        if not marks:
+            return []
+        stop = task.end_time if task.end_time is not None else now
+        span, out, used = self.span, [], 0
+        for i, (at, char, status) in enumerate(marks):
+            until = marks[i + 1][0] if i + 1 < len(marks) else stop
+            a = max(used, min(width - 1, int(at / span * width)))
+            b = max(a + (1 if i == len(marks) - 1 else 0), min(width, round(until / span * width)))
+            if a > used:
+                out.append(Segment(" " * (a - used)))
+            if b > a:
+                out.append(Segment(char * (b - a), st.style(status)))
+            used = max(used, b)
+        return out
 
     def _bar(
         self, start: float | None, end: float | None, status: str, width: int, char: str
