@@ -94,7 +94,7 @@ class Timeline(LinesView):
         span, out, used = self.span, [], 0
         for i, (at, char, status) in enumerate(marks):
             until = marks[i + 1][0] if i + 1 < len(marks) else stop
-            a = max(used, min(width - 1, int(at / span * width)))
+            a = max(used, min(width - 1, round(at / span * width)))  # one rounding for all
             b = max(a + (1 if i == len(marks) - 1 else 0), min(width, round(until / span * width)))
             if a > used:
                 out.append(Segment(" " * (a - used)))
@@ -111,6 +111,6 @@ class Timeline(LinesView):
         assert self.snapshot is not None
         span = self.span
         stop = end if end is not None else self.snapshot.time
-        a = min(width - 1, int(start / span * width))
+        a = min(width - 1, round(start / span * width))
         b = max(a + 1, min(width, round(stop / span * width)))
         return [Segment(" " * a), Segment(char * (b - a), st.style(status))]
