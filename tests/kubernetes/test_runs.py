@@ -336,3 +336,41 @@ def test_data_pvc_carries_outputs_to_inputs_and_a_missing_one_is_named(
         asyncio.run(missing.close())
     finally:
         core.delete_persistent_volume(pv_name)
+
+
+def test_an_interrupted_run_like_a_hot_reload_leaves_nothing(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    """The app stops a run by cancelling its task (hot reload, Ctrl-C): pods and objects go."""
+    p = plan(
+        (
+            "g",
+            [
+                task(
+                    "a",
+                    "g",
+                    lead=True,
+                    script="sleep 60",
+                    files=[{"path": "/etc/x", "contents": "y"}],
+                ),
+                task("b", "g", script="sleep 60"),
+            ],
+        )
+    )
+    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+
+    async def main() -> None:
+        run = RealtimeRun(p, backend, run_dir=tmp_path)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(run.run(lambda e: None), 4)
+
+    asyncio.run(main())
+    core = kube_cluster.core()
+    sel = names.run_selector(backend.run_id)
+    wait_for(
+        lambda: not core.list_namespaced_pod(namespace, label_selector=sel).items,
+        20,
+        "every pod to go",
+    )
+    assert not core.list_namespaced_config_map(namespace, label_selector=sel).items
+    assert not core.list_namespaced_service(namespace, label_selector=sel).items
