@@ -212,7 +212,7 @@ class Session:
         from simulator.engine.realtime import RealtimeRun
 
         options = dict(opts.backend_options)
-        if opts.backend == "kubernetes":
+        if opts.backend in ("kubernetes", "docker"):  # both place tasks by the pool's platforms
             options.setdefault("pool", getattr(self.loaded, "pool", None))
         backend = get_backend(opts.backend, **options)
         run = RealtimeRun(self.plan, backend, run_dir=self.run_dir)

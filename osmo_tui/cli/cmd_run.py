@@ -102,12 +102,18 @@ def run_options(args: argparse.Namespace) -> Any:
 
 
 def _backend_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Options of the chosen real-time backend (only Kubernetes has any so far)."""
-    if getattr(args, "backend", None) != "kubernetes":
-        return {}
-    from simulator.backends.kubernetes.cli import kube_options
+    """Options of the chosen real-time backend, as `simulate`/`run --headless` derive them."""
+    backend = getattr(args, "backend", None)
+    if backend == "kubernetes":
+        from simulator.backends.kubernetes.cli import kube_options
 
-    options = kube_options(args, scenario=getattr(args, "scenario", None))
+        options = kube_options(args, scenario=getattr(args, "scenario", None))
+    elif backend == "docker":
+        from simulator.backends.docker.cli import docker_options
+
+        options = docker_options(args)
+    else:
+        return {}
     options.pop("pool", None)  # the session adds the loaded workflow's pool
     return options
 
