@@ -42,6 +42,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("tab_timeline", "3", "tab('timeline')", "Timeline"),
     ("tab_events", "4", "tab('events')", "Raw events"),
     ("tab_task", "5", "tab('task')", "Selected task: info, log, spec"),
+    ("log_or_spec", "v", "log_or_spec", "Task tab: switch between the log and the rendered spec"),
     ("errors", "E", "focus_errors", "Focus the error list"),
 )
 """Screen-level keys; the widget keys are listed in `WIDGET_KEYS` (the help shows both)."""

@@ -238,3 +238,17 @@ async def test_e_targets_the_error_line_or_the_selected_task(tmp_path: Path) -> 
         await pilot.press("down")  # the task `a`
         assert app.main_screen.selected == "a"
         assert app.main_screen.edit_target() == (str(wf), 4)
+
+
+async def test_v_shows_the_rendered_spec_with_tokens_substituted() -> None:
+    from tests.conftest import EXAMPLES
+
+    options = RunOptions(path=EXAMPLES / "train_pipeline.yaml", record=False)
+    app = make_app(options, speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.main_screen.query_one(GroupGraph).select_task("master")
+        await pilot.press("enter", "v")
+        text = screen_text(app)
+        assert "train-pipeline-1" in text and "{{workflow_id}}" not in text
+        assert "/osmo/data/output" in text  # {{output}} as the backend sees it

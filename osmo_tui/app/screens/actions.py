@@ -180,6 +180,15 @@ class RunActions(Screen[None]):
         self.query_one(TabbedContent).active = tab
         self.focus_view()
 
+    def action_log_or_spec(self) -> None:
+        """Show the selected task's tab, flipping between its log and its rendered spec."""
+        views = self.query_one("#views", TabbedContent)
+        inner = self.query_one("#task-tabs", TabbedContent)
+        if views.active == "task":
+            inner.active = "tab-spec" if inner.active == "tab-log" else "tab-log"
+        else:
+            views.active = "task"
+
     def action_focus_errors(self) -> None:
         errors = self.query_one(ErrorList)
         if errors.display:

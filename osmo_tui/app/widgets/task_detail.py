@@ -38,14 +38,24 @@ class LogView(Log):
 
 
 def spec_text(plan: TaskPlan) -> str:
-    """The task's spec after token substitution, as YAML (what the backend will run)."""
+    """The task's spec after token substitution, as YAML (what the backend will run); scripts
+    keep their lines (block style), as the user wrote them."""
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        style = "|" if "\n" in data else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, text)
     spec: Any = plan.spec
     if spec is None:
         return "# no spec (plan built without the spec layer)"
     data = spec.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    dumped: str = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return dumped
 
 
 def info_markup(snap: RunSnapshot, plan: TaskPlan, badge: str, log_path: str) -> str:
