@@ -21,7 +21,8 @@ from simulator.errors import BackendError
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 Post = Callable[[str, Any], None]
-"""post(kind, payload) from a watch thread: sync, event, disconnected, reconnected, forbidden, error."""
+"""post(kind, payload) from a watch thread: sync (items, version), event (type, object),
+disconnected, reconnected, forbidden, error."""
 
 
 @dataclass
@@ -129,8 +130,9 @@ class Watcher(threading.Thread):
 
     def _relist(self) -> str:
         data = self._rest.call("GET", self._path, query=self._query)
-        self._post("sync", data.get("items") or [])
-        return str(data["metadata"]["resourceVersion"])
+        rv = str(data["metadata"]["resourceVersion"])
+        self._post("sync", (data.get("items") or [], rv))
+        return rv
 
     def _stream(self, rv: str) -> str:
         """One watch request from `rv`; returns the last version seen when the server ends it."""

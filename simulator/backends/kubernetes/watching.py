@@ -88,10 +88,15 @@ class WatchHandlers:
         if att.phase >= Phase.READY and att.live:
             self._follow_logs(att, obs.node or att.node)
 
-    def _on_sync(self, items: list[dict[str, Any]]) -> None:
-        """A fresh list (start, or after the server forgot our version): reconcile every attempt."""
+    def _on_sync(self, payload: tuple[list[dict[str, Any]], str]) -> None:
+        """A fresh list (start, or after the server forgot our version): reconcile every attempt.
+
+        A live attempt whose pod existed before this list (created at an older version) but is
+        not in it was deleted while we were not watching.
+        """
+        items, version = payload
         present = {str(p["metadata"]["name"]): p for p in items}
-        newest = max((_int(p["metadata"].get("resourceVersion")) for p in items), default=0)
+        newest = _int(version)
         for att in list(self._by_pod.values()):
             pod = present.get(att.pod)
             if pod is not None:
@@ -119,7 +124,8 @@ class WatchHandlers:
 
     def _on_nodes(self, kind: str, payload: Any) -> None:
         if kind == "sync":
-            self._inventory.nodes = {i.name: i for i in map(node_info, payload)}
+            items, _version = payload
+            self._inventory.nodes = {i.name: i for i in map(node_info, items)}
         elif kind == "event":
             etype, node = payload
             info = node_info(node)
