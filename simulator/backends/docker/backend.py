@@ -113,6 +113,7 @@ class DockerBackend(Backend):
         self._background: set[asyncio.Task[Any]] = set()
         self._health_task: asyncio.Task[Any] | None = None
         self._image_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._image_ids: dict[tuple[str, str], str] = {}
         self._network_lock = asyncio.Lock()
         self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="osmo-docker")
         self._masker = Masker()
@@ -375,20 +376,23 @@ class DockerBackend(Backend):
             image_id = await self._image(attempt, placement.arch)
             if image_id is None or not attempt.live:
                 return
-            network = None if placement.host_network else await self._ensure_network()
+            # Only a group of several tasks needs the per-run network ({{host:<peer>}} names);
+            # a lone task gets Docker's default bridge, which starts containers ~30% faster.
+            peers = len(self._plan.groups[attempt.group].tasks) > 1
+            network = await self._ensure_network() if peers and not placement.host_network else None
             cplan = await self._call(self._builder.container_plan, attempt, image_id, network)
             if isinstance(cplan, data.DataError):
                 self._log(attempt, str(cplan))
                 self._end(attempt, TaskExited(self._now(), attempt.task, attempt.retry, cplan.code))
                 return
-            from simulator.backends.docker.container import create_kwargs
+            from simulator.backends.docker.container import create_container, create_kwargs
 
             kwargs = create_kwargs(cplan, self._client)
-            container = await self._call(self._client.containers.create, **kwargs)
-            attempt.container_id = container.id
+            cid = await self._call(create_container, self._client, kwargs)
+            attempt.container_id = cid
             if attempt.live:
-                await self._call(container.start)
-                frames = await self._call(open_stream, self._client, container.id)
+                await self._call(self._client.api.start, cid)
+                frames = await self._call(open_stream, self._client, cid)
         except Exception as exc:  # every engine failure becomes a task failure, never a crash
             self._start_failed(attempt, exc)
             return
@@ -408,10 +412,14 @@ class DockerBackend(Backend):
             loop.call_soon_threadsafe(self._log, attempt, line)
 
         async with lock:
+            if (ref, arch) in self._image_ids:  # resolved (or pulled) once per run
+                return self._image_ids[ref, arch]
             try:
-                return await self._call(
+                image_id = await self._call(
                     images.ensure_image, self._client, ref, arch, self.pull_policy, progress
                 )
+                self._image_ids[ref, arch] = image_id
+                return image_id
             except images.PullError as exc:
                 self._log(attempt, str(exc))
                 failed = TaskFailed(
