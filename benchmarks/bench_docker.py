@@ -4,7 +4,7 @@ Two shapes, each measured both ways in the same run on the same engine and image
 fan-out (one group per task, all started together) and a 5-task chain (each task reads its
 predecessor's output). The baseline starts the same command in the same image with plain
 `docker run --rm` (concurrently for the fan-out, one after another for the chain), so the ratio is
-what osmo-tui adds: the engine, the barrier wrapper, mounts, the per-run network, log streaming,
+what osmo-tui adds: the engine, the barrier wrapper, mounts, placement, log streaming,
 outputs and cleanup. Target: under 1.3x. Skipped (no rows) when no Docker engine answers.
 """
 

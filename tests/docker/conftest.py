@@ -120,7 +120,7 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         plan = plan_for(path, **load)
         runs = Path(os.environ["OSMO_TUI_RUNS_DIR"]).resolve()
         assert runs.is_relative_to(tmp_path.parent.parent), runs  # inside pytest's tmp tree
-        backend = backend or DockerBackend(grace_period=2)
+        backend = backend or DockerBackend(grace_period=2, pool=load.get("pool"))
         result = asyncio.run(
             run(plan, backend, runs, cancel_after=cancel_after, force=force, on_event=on_event)
         )

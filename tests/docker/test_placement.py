@@ -167,3 +167,27 @@ workflow:
     assert waits == ["needs 2 GPUs; the local inventory has 1"]
     assert not any(isinstance(e, TaskInitializing) for e in result.events)
     assert result.logs("train") == []
+
+
+def test_host_network_where_the_pool_allows_it(run_workflow: Any) -> None:
+    import socket
+
+    from simulator.pool.config import load_pool
+
+    allowed = {"platforms": {"host": {"host_network_allowed": True}}}
+    result = run_workflow(
+        """
+workflow:
+  name: hostnet
+  resources:
+    default: {platform: host}
+  tasks:
+  - name: t
+    image: ubuntu:24.04
+    hostNetwork: true
+    command: [hostname]
+""",
+        pool=load_pool(None, overrides=allowed),
+    )
+    assert result.status == "COMPLETED"
+    assert result.logs("t") == [socket.gethostname()]  # the host's network (and UTS) namespace
