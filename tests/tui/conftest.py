@@ -33,6 +33,17 @@ async def settle(pilot: Pilot[object], *, timeout: float = 10.0) -> None:
     await pilot.pause()
 
 
+async def wait_for(
+    pilot: Pilot[object], condition: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Poll until `condition()` holds (the run worker acts between the pilot's key presses)."""
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, "condition not met in time"
+        await pilot.pause(0.02)
+        waited += 0.02
+
+
 @pytest.fixture
 def scenario(tmp_path: Path) -> Callable[[str], Path]:
     """Write a scenario YAML and return its path."""

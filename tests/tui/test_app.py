@@ -18,7 +18,7 @@ from osmo_tui.app.widgets.graph import GroupGraph
 from osmo_tui.app.widgets.task_table import TaskTable
 from simulator.engine.events import CancelRequested, TaskLog
 from simulator.engine.status import TaskStatus, WorkflowStatus
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_for
 from tests.tui.plans import big_plan, completed_events, small_plan
 from tests.tui.screen_text import screen_text
 
@@ -50,11 +50,13 @@ async def test_pause_and_step_advance_one_time_point_per_key() -> None:
         await pilot.pause(0.2)
         assert app.session.events == []
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: bool(app.session.events))
+        await pilot.pause(0.1)
         first = len(app.session.events)
-        assert first > 0 and {e.time for e in app.session.events} == {0.0}
+        assert {e.time for e in app.session.events} == {0.0}
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: len(app.session.events) > first)
+        await pilot.pause(0.1)
         times = sorted({e.time for e in app.session.events})
         assert len(app.session.events) > first and len(times) == 2
         assert "paused" in screen_text(app).splitlines()[0]
