@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.message import Message
+from textual.widgets import TabbedContent
 
 from osmo_tui.app.app import make_app
 from osmo_tui.app.screens.actions import editor_command
@@ -254,3 +255,20 @@ async def test_v_shows_the_rendered_spec_with_tokens_substituted() -> None:
         text = screen_text(app)
         assert "train-pipeline-1" in text and "{{workflow_id}}" not in text
         assert "/osmo/data/output" in text  # {{output}} as the backend sees it
+
+
+async def test_mouse_selects_in_the_graph_and_table() -> None:
+    plan = small_plan()
+    app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # graph: the second box in the first band is `train`; its task line is 2 lines down
+        await pilot.click(GroupGraph, offset=(34 + 5, 2))
+        assert app.main_screen.selected == "train-model"
+        await pilot.double_click(GroupGraph, offset=(5, 2))  # `clean`, opened
+        assert app.main_screen.selected == "clean"
+        views = app.main_screen.query_one("#views", TabbedContent)
+        await wait_for(pilot, lambda: views.active == "task")
+        await pilot.press("2")
+        await pilot.click(TaskTable, offset=(3, 4))  # line 0 is the header; line 4: 4th task
+        assert app.main_screen.selected == "evaluate"

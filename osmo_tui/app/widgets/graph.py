@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
@@ -103,6 +104,8 @@ class GroupGraph(LinesView):
         self._targets: list[tuple[int, Row]] = []
         """(line, row) of every row the cursor can stop on, in reading order."""
         self._line_of: dict[int, tuple[Band, int]] = {}
+        self._hits: dict[tuple[int, int], int] = {}
+        """(line, box column) -> index in `_targets`, for mouse clicks."""
 
     # --- data --------------------------------------------------------------------------------
 
@@ -178,14 +181,15 @@ class GroupGraph(LinesView):
         return rows
 
     def _index(self) -> None:
-        self._targets, self._line_of = [], {}
+        self._targets, self._line_of, self._hits = [], {}, {}
         y = 0
         for band in self.bands:
             for offset in range(band.height):
                 self._line_of[y + offset] = (band, offset)
-            for box in band.boxes:  # reading order: box by box within a band
+            for column, box in enumerate(band.boxes):  # reading order: box by box in a band
                 for offset, row in enumerate(box):
                     if row.kind in ("head", "task"):
+                        self._hits[(y + offset, column)] = len(self._targets)
                         self._targets.append((y + offset, row))
             y += band.height
         width = max((len(b.boxes) * (BOX + GAP) for b in self.bands), default=BOX)
@@ -323,3 +327,18 @@ class GroupGraph(LinesView):
 
     def on_resize(self) -> None:
         self.relayout()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click selects the task (or group) under the pointer; a double click activates it."""
+        line = event.y + self.scroll_offset.y
+        column = (event.x + self.scroll_offset.x) // (BOX + GAP)
+        index = self._hits.get((line, column))
+        if index is None:
+            return
+        self.cursor = index
+        self.refresh()
+        row = self._targets[index][1]
+        if event.chain >= 2:
+            self.action_activate()
+        elif row.kind == "task":
+            self.post_message(self.TaskSelected(self, row.task, activated=False))

@@ -12,6 +12,7 @@ from typing import Any
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
@@ -217,6 +218,17 @@ class TaskTable(LinesView):
         elif self.cursor >= top + rows:
             self.scroll_to(y=self.cursor - rows + 1, animate=False)
         self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click selects the row under the pointer; a double click opens the task."""
+        if event.y < 1:
+            return
+        index = event.y - 1 + self.scroll_offset.y
+        if 0 <= index < len(self.shown):
+            self.cursor = index
+            self.refresh()
+            name = self.shown[index]
+            self.post_message(self.TaskSelected(self, name, activated=event.chain >= 2))
 
     def on_focus(self) -> None:
         self.refresh()
