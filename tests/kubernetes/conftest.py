@@ -134,7 +134,7 @@ POOL = PoolConfig(
     platforms={
         "x86": PlatformConfig(arch="amd64"),
         "jetson": PlatformConfig(arch="arm64"),
-        "dgx": PlatformConfig(arch="amd64", gpus=4),
+        "dgx": PlatformConfig(arch="amd64", gpus=8),
     }
 )
 

@@ -56,12 +56,12 @@ async def test_gpu_task_lands_on_the_gpu_node(runner: Any) -> None:
     async with runner(plan(("g", [task("t", "g", lead=True, platform="dgx", gpu=2)]))) as run:
         await run.start("g")
         init = await run.wait(lambda e: isinstance(e, TaskInitializing))
-        assert init.node == "kwok-gpu-0" and "GPU" in init.reason
+        assert init.node.startswith("kwok-gpu-") and "GPU" in init.reason
 
 
 @sync
 async def test_more_gpus_than_any_node_stays_scheduling_with_the_reason(runner: Any) -> None:
-    async with runner(plan(("g", [task("t", "g", lead=True, platform="dgx", gpu=5)]))) as run:
+    async with runner(plan(("g", [task("t", "g", lead=True, platform="dgx", gpu=9)]))) as run:
         await run.start("g")
         sched = await run.wait(
             lambda e: isinstance(e, TaskScheduling) and "nvidia.com/gpu" in e.reason

@@ -21,12 +21,13 @@ TUTORIALS = [
     "hello_world",
     "serial_workflow",
     "parallel_tasks",
-    "combination_workflow_simple",
     "group_tasks",
     "group_tasks_communication",
     "resources_platforms",
     "token_example",
 ]
+"""Not combination_workflow_simple: a non-lead there ends in the same second as its lead, so
+whether it exits 0 or is stopped by "Lead task finished" is a real race on any real backend."""
 
 
 def _outcome(report: dict[str, Any]) -> dict[str, Any]:

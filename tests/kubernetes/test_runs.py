@@ -43,7 +43,7 @@ def test_too_many_gpus_stays_scheduling_until_queue_timeout(
     kube_cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
     p = plan(
-        ("g", [task("big", "g", lead=True, platform="dgx", gpu=5)]),
+        ("g", [task("big", "g", lead=True, platform="dgx", gpu=9)]),
         queue_timeout=3.0,
         queue_timeout_text="3s",
     )
