@@ -32,7 +32,7 @@ def _pods(cluster: Cluster, namespace: str, run: Run) -> list[Any]:
 
 @sync
 async def test_arm64_task_lands_on_an_arm64_node_and_exits_as_its_script_says(runner: Any) -> None:
-    p = plan(("g", [task("t", "g", lead=True, platform="jetson", script="sleep 0.3; exit 3")]))
+    p = plan(("g", [task("t", "g", lead=True, platform="jetson", script="sleep 2; exit 3")]))
     async with runner(p) as run:
         await run.start("g")
         init = await run.wait(lambda e: isinstance(e, TaskInitializing))
