@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -82,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except SpecErrors as exc:
         if args.format == "json":
+            import json
+
             errors = [_entry(e) for e in exc.errors]
             print(json.dumps({"valid": False, "errors": errors, "warnings": []}, indent=2))
         else:
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
                 print(error.render() + _rendered_line(error, rendered), file=sys.stderr)
         return 1
     if args.format == "json":
+        import json
+
         warnings = [_entry(w) for w in loaded.warnings]
         print(json.dumps({"valid": True, "errors": [], "warnings": warnings}, indent=2))
     else:

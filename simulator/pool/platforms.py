@@ -6,7 +6,6 @@ import functools
 import os
 import platform as _platform
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +77,8 @@ def host_gpus() -> tuple[int, str]:
     exe = shutil.which("nvidia-smi")
     if not exe:
         return 0, ""
+    import subprocess  # only with a GPU driver: hosts without one never pay for the import
+
     try:
         out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=5).stdout
     except (OSError, subprocess.SubprocessError):
