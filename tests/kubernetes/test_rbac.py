@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ async def _until(events: list[Any], kind: type, count: int) -> None:
     raise AssertionError(f"fewer than {count} {kind.__name__} in {events}")
 
 
-async def _run(kubeconfig: str, tmp: Path) -> list[Any]:
+async def _run(kubeconfig: str | None, tmp: Path) -> list[Any]:
     p = plan(
         (
             "g",
@@ -144,3 +145,35 @@ def test_without_the_role_the_run_stops_with_one_clear_line(
     with pytest.raises(BackendError, match=r"not allowed in namespace .*docs/kubernetes.md"):
         asyncio.run(backend.prepare(p, tmp_path, lambda e: None))
     asyncio.run(backend.close())
+
+
+def test_in_cluster_configuration_is_used_inside_a_pod(
+    kube_cluster: Cluster, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No kubeconfig, KUBERNETES_SERVICE_HOST set: the pod's ServiceAccount files are used."""
+    from kubernetes.config import incluster_config
+
+    from simulator.backends.kubernetes import cluster
+
+    _bind(kube_cluster, namespace, "in-pod")
+    kubeconfig = yaml.safe_load(
+        Path(_token_kubeconfig(kube_cluster, namespace, "in-pod", tmp_path / "kc")).read_text()
+    )
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text(kubeconfig["users"][0]["user"]["token"])
+    (sa / "namespace").write_text(namespace)
+    admin = yaml.safe_load(Path(kube_cluster.kubeconfig).read_text())
+    ca = admin["clusters"][0]["cluster"]["certificate-authority-data"]
+    (sa / "ca.crt").write_bytes(base64.b64decode(ca))
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(sa / "ca.crt"))
+    monkeypatch.setattr(cluster, "SA_DIR", sa)
+    port = admin["clusters"][0]["cluster"]["server"].rsplit(":", 1)[1]
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    monkeypatch.delenv("KUBECONFIG")
+    conn = cluster.connect()
+    assert (conn.where, conn.namespace) == ("in-cluster", namespace)
+    events = asyncio.run(_run(None, tmp_path))
+    assert {e.task: e.exit_code for e in events if isinstance(e, TaskExited)} == {"a": 0, "b": 4}
