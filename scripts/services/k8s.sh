@@ -8,9 +8,13 @@ cd "$(dirname "$0")/../.."
 if [[ -n ${OSMO_TUI_SKIP_K8S:-} ]]; then echo "k8s: skipped (OSMO_TUI_SKIP_K8S)"; exit 0; fi
 # shellcheck source=../k8s/versions.sh
 source scripts/k8s/versions.sh
-for tool in curl openssl; do
-  command -v "$tool" >/dev/null || { echo "k8s: $tool missing (apt-get install $tool)" >&2; exit 1; }
-done
+missing=()
+for tool in curl openssl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  # A fresh machine may lack them; CI runs as root with apt reachable.
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 nice -n 10 bash scripts/k8s/build.sh >/dev/null
 bash scripts/k8s/up.sh "$DEST/bin" "$RUN_DIR" scripts/k8s/nodes.yaml
 echo "$RUN_DIR/admin.kubeconfig"
