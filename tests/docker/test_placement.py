@@ -143,30 +143,61 @@ workflow:
     assert result.logs("use") == ["hello binary", "env=hi"]
 
 
-def test_gpu_gang_that_never_fits_waits_in_scheduling_until_queue_timeout(
+def test_gpu_gang_that_cannot_fit_now_waits_in_scheduling_until_queue_timeout(
     run_workflow: Any,
 ) -> None:
     result = run_workflow(
         """
 workflow:
-  name: too-big
+  name: busy
   timeout: {queue_timeout: 3s}
   resources:
     default: {gpu: 2}
   tasks:
-  - name: train
+  - name: holder
+    image: ubuntu:24.04
+    command: [sleep, '8']
+  - name: waiter
     image: ubuntu:24.04
     command: [sh, -c, 'echo never']
 """,
-        backend=DockerBackend(gpus="0", grace_period=1),
+        backend=DockerBackend(gpus="0,1", grace_period=1),
     )
     assert result.status == "FAILED_QUEUE_TIMEOUT"
-    status, code, _ = result.final()["train"]
-    assert (status, code) == ("FAILED_QUEUE_TIMEOUT", None)
+    final = result.final()
+    assert final["holder"][:2] == ("COMPLETED", 0)
+    assert final["waiter"][:2] == ("FAILED_QUEUE_TIMEOUT", None)
     waits = [e.reason for e in result.events if isinstance(e, TaskScheduling) and e.reason]
-    assert waits == ["needs 2 GPUs; the local inventory has 1"]
-    assert not any(isinstance(e, TaskInitializing) for e in result.events)
-    assert result.logs("train") == []
+    assert waits == ["waiting for 2 free GPUs; 0 free, in use: 0 (holder), 1 (holder)"]
+    assert result.logs("waiter") == []
+
+
+def test_gpu_request_beyond_the_inventory_is_one_clear_error(
+    run_workflow: Any, tmp_path: Path
+) -> None:
+    from simulator.errors import BackendError
+
+    text = """
+workflow:
+  name: too-big
+  groups:
+  - name: pair
+    tasks:
+    - name: a
+      lead: true
+      image: ubuntu:24.04
+      resource: one
+      command: ['true']
+    - name: b
+      image: ubuntu:24.04
+      resource: one
+      command: ['true']
+  resources:
+    one: {gpu: 1}
+"""
+    with pytest.raises(BackendError, match="Group pair needs 2 GPUs at once") as info:
+        run_workflow(text, backend=DockerBackend(gpus="0", grace_period=1))
+    assert "--gpu-inventory" in info.value.render()
 
 
 def test_host_network_where_the_pool_allows_it(run_workflow: Any) -> None:

@@ -197,6 +197,8 @@ class DockerBackend(Backend):
             if spec is not None and spec.credentials:
                 self._injections[name] = resolve(name, spec.credentials, store)
                 self._masker.add(self._injections[name].secrets)
+        for group in plan.groups.values():
+            self.gpus.check_fits(group.name, {t: plan.tasks[t].resource.gpu for t in group.tasks})
         self.capabilities = replace(self.capabilities, storage_limits=storage_supported(info))
 
     async def _ensure_network(self) -> str:

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
+from simulator.errors import BackendError
+
 
 def _host_gpu_ids() -> list[str]:
     exe = shutil.which("nvidia-smi")
@@ -64,6 +66,22 @@ class GpuInventory:
     def release(self, holder: str) -> None:
         for gpu in [g for g, h in self.holders.items() if h == holder]:
             del self.holders[gpu]
+
+    def check_fits(self, group: str, needs: dict[str, int]) -> None:
+        """A gang that needs more GPUs than exist here could only wait forever: say so now."""
+        total = sum(needs.values())
+        if total <= len(self.ids):
+            return
+        have = f"this host's GPU inventory has {len(self.ids)}"
+        gpus = f"{total} GPU" + ("s" if total != 1 else "")
+        if len(needs) == 1:
+            what = f"Task {next(iter(needs))} needs {gpus} but {have}"
+        else:
+            what = f"Group {group} needs {gpus} at once (its tasks start together) but {have}"
+        raise BackendError(
+            f"{what}; hand out device IDs with --gpu-inventory (e.g. 0,1,2,3, passed as "
+            "NVIDIA_VISIBLE_DEVICES) or run it with --backend sim"
+        )
 
     def why_waiting(self, needed: int) -> str:
         busy = ", ".join(f"{g} ({h.split('#')[0]})" for g, h in sorted(self.holders.items()))
