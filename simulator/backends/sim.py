@@ -8,13 +8,11 @@ same plan, scenario and seed give the same event stream byte for byte.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import heapq
 import math
 import random
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from simulator.backends.scenario import (
@@ -56,6 +54,7 @@ from simulator.engine.events import (
     TaskScheduling,
     TimerFired,
 )
+from simulator.engine.gcpause import gc_paused
 from simulator.engine.machine import CancelError, Engine
 from simulator.engine.plan import Plan
 from simulator.engine.snapshot import RunSnapshot, fold
@@ -74,30 +73,6 @@ _NO_SCRIPT = InferredTask(None, None, (), "", "")
 """What a task without a spec (a plan built in code) says: nothing."""
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC (these objects hold no cycles worth collecting mid-run), then move
-    what was allocated meanwhile to the oldest generation without a pass over it.
-
-    Re-enabling alone leaves every object of the pause in the young generation, so the next
-    allocation starts a young collection that walks them all: for the million events of a
-    100,000-task run that one pass took longer than a fifth of the run, and it grows faster than
-    the run (cache misses). They are alive, so the pass finds nothing. `gc.freeze()` then
-    `gc.unfreeze()` moves every tracked object to the oldest generation in O(1); full
-    collections still examine them, so a dropped run's cycles are collected as before.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:  # nothing frozen by others: unfreeze only moves ours
-            gc.freeze()
-            gc.unfreeze()
-        if collecting:
-            gc.enable()
-
-
 class SimRun:
     """One simulated run of a plan; drive it with `step()` or `run_to_end()`."""
 
@@ -113,7 +88,7 @@ class SimRun:
         self.scenario = scenario or Scenario()
         self.seed = seed if seed is not None else (self.scenario.seed or 0)
         self.user = user
-        with _gc_paused():  # hundreds of thousands of long-lived objects: GC would rescan them
+        with gc_paused():  # hundreds of thousands of long-lived objects: GC would rescan them
             self.engine = Engine(plan)
         self.pool = SimPool(pool)
         self.now = 0.0
@@ -159,7 +134,7 @@ class SimRun:
         """The run's state folded over every event so far (folded on demand: cheap to skip)."""
         snap = self._snapshot
         if snap is None:
-            with _gc_paused():
+            with gc_paused():
                 snap = self._snapshot = RunSnapshot.from_plan(self.plan)
         if self._unfolded:
             pending, self._unfolded = self._unfolded, []
@@ -212,7 +187,7 @@ class SimRun:
 
     def run_to_end(self) -> list[Event]:
         events: list[Event] = []
-        with _gc_paused():  # millions of events kept alive: the cyclic GC would rescan them all
+        with gc_paused():  # millions of events kept alive: the cyclic GC would rescan them all
             while not self.engine.finished:
                 events.extend(self.step())
         return events

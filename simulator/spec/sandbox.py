@@ -9,11 +9,7 @@ that blocks. Errors come back as OSMO's `Jinja substitution failure: <class ...>
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import select
-import signal
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +88,9 @@ def _child(text: str, data: dict[str, Any], write_fd: int, limits: Limits) -> No
     """Body of the forked renderer: apply the limits, render, send JSON, exit (never returns)."""
     status = 0
     try:
+        import json
         import resource
+        import signal
 
         with contextlib.suppress(ValueError, OSError):
             limit = _vm_size() + limits.max_memory
@@ -137,6 +135,12 @@ def _start_error(exc: OSError) -> dict[str, Any]:
 
 
 def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    # Imported here, not at module level: files without Jinja never render (start-up time).
+    import json
+    import select
+    import signal
+    import time
+
     import jinja2.sandbox  # noqa: F401  (imported before fork so the child starts warm)
 
     try:

@@ -6,7 +6,6 @@ string field; tokens it cannot resolve stay literal, which we report as warnings
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
@@ -54,6 +53,8 @@ def substitute_text(
     """Substitute the tokens of `task` in a JSON text (one pass: values never hold tokens)."""
     if "{{" not in text:
         return text
+    import json  # here, not at module level: `validate` never substitutes (start-up time)
+
     values = token_values(task, group=group, workflow_id=workflow_id, host_of=host_of)
 
     def replace(match: re.Match[str]) -> str:
