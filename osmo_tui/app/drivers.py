@@ -40,7 +40,9 @@ class Driver:
     def step(self) -> list[Event]:
         return []
 
-    def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
+    def cancel(
+        self, scope: str = "workflow", name: str = "", message: str = "", at: float | None = None
+    ) -> list[Event]:
         return []
 
     async def run(self, on_events: OnEvents) -> None:
@@ -76,10 +78,12 @@ class SimDriver(Driver):
     def step(self) -> list[Event]:
         return list(self.sim.step())
 
-    def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
+    def cancel(
+        self, scope: str = "workflow", name: str = "", message: str = "", at: float | None = None
+    ) -> list[Event]:
         if self.finished:
             return []
-        return list(self.sim.cancel(scope=scope, name=name, message=message))
+        return list(self.sim.cancel(scope=scope, name=name, message=message, at=at))
 
     def abandon(self, message: str, limit: int = 1_000_000) -> list[Event]:
         """Cancel and play the cancellation out in virtual time (instant), so the record ends."""
@@ -156,7 +160,10 @@ class RealtimeDriver(Driver):
         finally:
             self._done = True
 
-    def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
+    def cancel(
+        self, scope: str = "workflow", name: str = "", message: str = "", at: float | None = None
+    ) -> list[Event]:
+        # Real time: the cancel happens when it is asked for; `at` is for stepped players.
         result = self.run_.cancel(scope=scope, name=name, message=message)
         if inspect.isawaitable(result):
             # the async form reports through `run`'s callback; schedule it, report nothing here

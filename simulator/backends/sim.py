@@ -192,8 +192,15 @@ class SimRun:
                 events.extend(self.step())
         return events
 
-    def cancel(self, scope: str = "workflow", name: str = "", message: str = "") -> list[Event]:
-        """Cancel now (raises `CancelError` as OSMO refuses, e.g. an already finished workflow)."""
+    def cancel(
+        self, scope: str = "workflow", name: str = "", message: str = "", at: float | None = None
+    ) -> list[Event]:
+        """Cancel now, or at virtual time `at` between now and the next event (a player that
+        shows time moving between events cancels where it shows it); raises `CancelError` as
+        OSMO refuses, e.g. an already finished workflow."""
+        if at is not None and at > self.now:
+            upper = self.next_time
+            self.now = at if upper is None else min(at, upper)
         out: list[Event] = []
         self._out = out
         self._feed(CancelRequested(self.now, scope, name, message, self.user))

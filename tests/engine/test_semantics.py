@@ -443,3 +443,30 @@ def test_nonlead_reschedule_with_ignore_true_retries_only_that_task() -> None:
     assert w_runs == [(0, 0.0), (1, 10.0)]  # the retry passes the barrier the others left open
     assert snap.tasks["w"].retries == 1 and statuses(snap)["w"] == "COMPLETED"
     assert statuses(snap)["workflow"] == "COMPLETED" and snap.end_time == 50.0
+
+
+def test_cancel_at_a_virtual_time_between_events() -> None:
+    """A player shows time moving between events: a cancel lands at the time shown, never past
+    the next event (which would skip it) and never before the last one."""
+    from simulator.backends.sim import SimRun
+
+    plan = make_plan({"a": ["a1"], "b": ["b1"]}, upstream={"b": ["a"]})
+    run = SimRun(plan)
+    while run.next_time is not None and run.next_time < 1.0:
+        run.step()
+    assert run.now == 0.0 and run.next_time is not None
+    next_event = run.next_time
+    out = run.cancel(at=0.4)
+    assert out[0].kind == "cancel_requested" and out[0].time == 0.4
+    assert run.snapshot.end_time == 0.4
+    assert run.snapshot.tasks["a1"].end_time == 0.4
+
+    late = SimRun(plan)
+    late.step()
+    bound = late.next_time
+    assert bound is not None
+    assert late.cancel(at=bound + 100.0)[0].time == bound == next_event
+
+    early = SimRun(plan)
+    early.step()
+    assert early.cancel(at=-5.0)[0].time == early.now == 0.0

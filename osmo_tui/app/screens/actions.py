@@ -120,8 +120,12 @@ class RunActions(Screen[None]):
         if not driver.can_cancel or (scope == "task" and not driver.can_cancel_task):
             self.notify(f"This run cannot cancel a {scope}", severity="warning", timeout=3)
             return
+        # Cancel at the virtual time the header shows, not at the last event's time.
+        at = None
+        if not driver.realtime:
+            at = self.playback.position(self.osmo.clock(), driver.now, driver.next_time)
         try:
-            events = driver.cancel(scope=scope, name=name, message="Canceled from osmo-tui")
+            events = driver.cancel(scope=scope, name=name, message="Canceled from osmo-tui", at=at)
         except OsmoTuiError as exc:  # OSMO refuses some cancels (e.g. a finished task)
             self.notify(exc.render(), severity="warning", timeout=4)
             return
