@@ -170,12 +170,8 @@ def _dockerd_pid() -> int:
     return int(Path("/var/run/docker.pid").read_text().strip())
 
 
-@pytest.fixture
-def restart_dockerd(docker_client: Any) -> Any:
-    """Restarts the engine after the test, with the service script, whatever happened."""
-    if os.geteuid() != 0 or not Path("/var/run/docker.pid").is_file():
-        pytest.skip("stopping dockerd needs root and the dockerd of scripts/services/docker.sh")
-    yield
+def _start_dockerd() -> None:
+    """Start the engine again with the service script (no apt: it is installed already)."""
     proc = subprocess.run(
         ["bash", str(SERVICE_SCRIPT)],
         stdin=subprocess.DEVNULL,
@@ -186,6 +182,15 @@ def restart_dockerd(docker_client: Any) -> Any:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def restart_dockerd(docker_client: Any) -> Any:
+    """Restarts the engine after the test, with the service script, whatever happened."""
+    if os.geteuid() != 0 or not Path("/var/run/docker.pid").is_file():
+        pytest.skip("stopping dockerd needs root and the dockerd of scripts/services/docker.sh")
+    yield
+    _start_dockerd()
     docker_client.ping()
 
 
@@ -212,16 +217,7 @@ def test_dockerd_stopping_mid_run_is_failed_backend_error(
     assert "Traceback" not in err
     # Start the engine again: the stopped containers it kept are the run's leftovers, marked
     # abandoned (the run could not remove them), so gc takes them although pytest still runs.
-    restart_engine = subprocess.run(
-        ["bash", str(SERVICE_SCRIPT)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "OSMO_TUI_SKIP_APT": "1"},
-        check=False,
-    )
-    assert restart_engine.returncode == 0, restart_engine.stderr
+    _start_dockerd()
     assert (run_dir / gc.ABANDONED_MARKER).exists() or _ours(docker_client) == []
     done = subprocess.run(
         [sys.executable, "-m", "osmo_tui.cli.main", "gc"],

@@ -82,15 +82,20 @@ workflow:
     assert result.status == "FAILED_EVICTED"
 
 
-def test_missing_image_with_pull_policy_never_leaves_the_cwd_alone(
-    run_workflow: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
-    # Regression: an attempt that failed before its control dir existed once made cleanup delete
-    # the current working directory.
+@pytest.fixture
+def sentinel_cwd(tmp_path: Path, monkeypatch: Any) -> Path:
+    """A scratch working directory holding `keep.txt`: a failing attempt's cleanup once deleted
+    the current working directory, so failures run from here and the file must survive."""
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     (cwd / "keep.txt").write_text("still here")
     monkeypatch.chdir(cwd)
+    return cwd
+
+
+def test_missing_image_with_pull_policy_never_leaves_the_cwd_alone(
+    run_workflow: Any, sentinel_cwd: Path
+) -> None:
     result = run_workflow(
         """
 workflow:
@@ -105,16 +110,10 @@ workflow:
     status, code, message = result.final()["t"]
     assert (status, code) == ("FAILED_IMAGE_PULL", 302)
     assert "not present locally and the pull policy is never" in message
-    assert (cwd / "keep.txt").read_text() == "still here"
+    assert (sentinel_cwd / "keep.txt").read_text() == "still here"
 
 
-def test_failed_pull_is_failed_image_pull(
-    run_workflow: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    (cwd / "keep.txt").write_text("still here")
-    monkeypatch.chdir(cwd)
+def test_failed_pull_is_failed_image_pull(run_workflow: Any, sentinel_cwd: Path) -> None:
     result = run_workflow(
         """
 workflow:
@@ -128,7 +127,7 @@ workflow:
     status, code, message = result.final()["t"]
     assert (status, code) == ("FAILED_IMAGE_PULL", 302)
     assert message.startswith("Failed to pull image localhost:1/osmo-tui-test/nothing:1")
-    assert (cwd / "keep.txt").exists()
+    assert (sentinel_cwd / "keep.txt").read_text() == "still here"
 
 
 def test_nonzero_exit_keeps_outputs(run_workflow: Any) -> None:
