@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import platform as _platform
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +70,21 @@ def host_memory() -> str:
     return "16Gi"
 
 
+NVIDIA_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg")
+"""Present when an NVIDIA driver is loaded (`/dev/dxg`: WSL2's GPU paravirtualisation)."""
+
+
 @functools.lru_cache(maxsize=1)
 def host_gpus() -> tuple[int, str]:
     """(count, model) from `nvidia-smi -L`; (0, "") without NVIDIA GPUs (never an error)."""
+    if not any(Path(p).exists() for p in NVIDIA_DRIVER_PATHS):
+        return 0, ""  # no driver, no GPU: skip the PATH search and the shutil/subprocess imports
+    import shutil
+    import subprocess
+
     exe = shutil.which("nvidia-smi")
     if not exe:
         return 0, ""
-    import subprocess  # only with a GPU driver: hosts without one never pay for the import
 
     try:
         out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=5).stdout
