@@ -22,4 +22,6 @@ def _isolated_environment(
     monkeypatch.setenv("OSMO_TUI_RUNS_DIR", str(home / "runs"))
     monkeypatch.setenv("KUBECONFIG", str(home / "no-kubeconfig"))
     monkeypatch.delenv("OSMO_TUI_POOL_CONFIG", raising=False)
+    monkeypatch.delenv("OSMO_TUI_CREDENTIALS", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)

@@ -18,6 +18,7 @@ from simulator.engine.events import Event, TaskLog, TaskStatusChanged
 from simulator.engine.plan import Plan, TaskPlan
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import OsmoTuiError, SpecError, SpecErrors
+from simulator.spec.submission import Submission
 from simulator.watch import PlanDiff, diff_tasks
 
 LOG_LINES_IN_MEMORY = 5000
@@ -33,6 +34,8 @@ class RunOptions:
     set_values: tuple[str, ...] = ()
     set_strings: tuple[str, ...] = ()
     pool_config: Path | None = None
+    submission: Submission = field(default_factory=Submission)
+    """`--label` and `--priority`, as `osmo workflow submit` takes them."""
     scenario: Path | None = None
     seed: int | None = None
     workflow_id: str | None = None
@@ -126,6 +129,7 @@ class Session:
                 set_values=opts.set_values,
                 set_strings=opts.set_strings,
                 pool_config=opts.pool_config,
+                submission=opts.submission,
             )
             plan = plan_from_spec(loaded, workflow_id=opts.workflow_id)
             scenario = self._load_scenario()

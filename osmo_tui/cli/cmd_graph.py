@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from osmo_tui.cli.cmd_validate import submission
     from simulator.spec.graph import render_graph
     from simulator.spec.loader import load_workflow
 
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         set_values=args.set_values,
         set_strings=args.set_strings,
         pool_config=args.pool_config,
+        submission=submission(args),
     )
     print(render_graph(loaded.spec, loaded.pool, args.format))
     return 0

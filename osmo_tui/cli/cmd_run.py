@@ -78,6 +78,7 @@ def _speed(text: str) -> float:
 def run_options(args: argparse.Namespace) -> Any:
     """RunOptions from parsed arguments (tolerant of the shared option names)."""
     from osmo_tui.app.session import RunOptions
+    from osmo_tui.cli.cmd_validate import submission
 
     path = Path(_first(args, "file", "workflow", "path"))
     if not path.is_file():
@@ -93,6 +94,7 @@ def run_options(args: argparse.Namespace) -> Any:
         set_values=tuple(_first(args, "set_values", "set", "values") or ()),
         set_strings=tuple(_first(args, "set_strings", "set_string") or ()),
         pool_config=opt_path("pool_config"),
+        submission=submission(args),
         scenario=opt_path("scenario"),
         seed=getattr(args, "seed", None),
         workflow_id=getattr(args, "workflow_id", None),

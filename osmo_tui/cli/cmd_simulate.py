@@ -112,6 +112,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from osmo_tui.cli.cmd_validate import submission
     from simulator.backends.scenario import Scenario, load_scenario
     from simulator.engine.from_spec import plan_from_spec
     from simulator.errors import SpecError, SpecErrors, UsageError
@@ -128,6 +129,7 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             set_values=getattr(args, "set_values", ()) or (),
             set_strings=getattr(args, "set_strings", ()) or (),
             pool=pool,
+            submission=submission(args),
         )
     except SpecErrors as exc:
         raise _Invalid([e.render() for e in exc.errors]) from None

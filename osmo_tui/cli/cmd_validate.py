@@ -34,6 +34,28 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         help="pool-config YAML (default: $OSMO_TUI_POOL_CONFIG, ./osmo-pool.yaml, "
         "~/.config/osmo-tui/pool.yaml)",
     )
+    parser.add_argument(
+        "--label",
+        dest="labels",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="workflow label, over the spec's (repeatable, like `osmo workflow submit --label`)",
+    )
+    parser.add_argument(
+        "--priority",
+        default="NORMAL",
+        metavar="P",
+        help="HIGH, NORMAL (default) or LOW: NORMAL/HIGH groups must fit the pool's GPU guarantee",
+    )
+
+
+def submission(args: argparse.Namespace) -> Any:
+    """The `Submission` of `--label`/`--priority` (defaults for commands without them)."""
+    from simulator.spec.submission import Submission, parse_priority
+
+    labels = tuple(getattr(args, "labels", None) or ())
+    return Submission(labels=labels, priority=parse_priority(getattr(args, "priority", "NORMAL")))
 
 
 def register(subparsers: Any) -> None:
@@ -83,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 set_values=args.set_values,
                 set_strings=args.set_strings,
                 pool_config=args.pool_config,
+                submission=submission(args),
             )
     except SpecErrors as exc:
         if args.format == "json":

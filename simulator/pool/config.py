@@ -13,6 +13,8 @@ Pool-config file (`--pool-config P`, else `$OSMO_TUI_POOL_CONFIG`, else `./osmo-
     max_queue_timeout: 60d
     max_num_tasks: 50                # set it to make "more than N tasks" an error (OSMO: 20)
     topology_keys: []                # keys `resources.*.topology[].key` may use
+    gpu_guarantee: 8                 # GPUs a NORMAL/HIGH group may request (LOW: any)
+    maintenance: false               # true: refuse submissions like a pool in maintenance
     max_render_time: 0.5             # CPU seconds and memory one Jinja render may use
     max_render_memory: 100Mi
     platforms:                       # merged per field over the built-in platforms;
@@ -120,6 +122,11 @@ class PoolConfig(BaseModel):
     """None: OSMO's server default of 20 is only a warning; set: more tasks is an error."""
     topology_keys: list[str] = Field(default_factory=_empty_list)
     """Topology keys resources may require."""
+    gpu_guarantee: int | None = None
+    """OSMO's pool `resources.gpu.guarantee`: GPUs one group may request at NORMAL or HIGH
+    priority (None or negative: no limit; LOW priority groups may always borrow)."""
+    maintenance: bool = False
+    """True refuses every submission, as OSMO does for a pool under maintenance."""
     max_render_time: float = 0.5
     """CPU seconds one Jinja render may take (OSMO's `user_workflow_limits`)."""
     max_render_memory: str = "100Mi"

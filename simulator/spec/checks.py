@@ -15,6 +15,9 @@ from simulator.spec.yamlpos import Path
 
 MAX_NAME_LENGTH = 64
 MAX_LABELS = 16
+RESERVED_LABEL_PREFIXES = ("osmo.", "kai.scheduler/", "runai/")
+"""Label keys OSMO and its schedulers set on pods themselves."""
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DUPLICATE_NAME = (
@@ -45,11 +48,31 @@ class TaskRef:
     implicit_group: bool
 
 
-def _valid_label_key(key: str) -> bool:
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.match(p) for p in prefix.split("."))):
-        return False
-    return bool(_LABEL_NAME.match(name))
+def label_key_problem(key: str) -> str | None:
+    """OSMO's message for a label key that is reserved or not a Kubernetes qualified name."""
+    if any(key.startswith(prefix) for prefix in RESERVED_LABEL_PREFIXES):
+        return f'Workflow label key "{key}" is reserved.'
+    parts = key.split("/")
+    if len(parts) > 2:
+        return f'Workflow label key "{key}" is not a valid Kubernetes label key.'
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if prefix in RESERVED_LABEL_DOMAINS or prefix.endswith(
+            tuple(f".{domain}" for domain in RESERVED_LABEL_DOMAINS)
+        ):
+            return f'Workflow label key "{key}" is reserved.'
+        if len(prefix) > 253 or not all(_DNS_LABEL.match(p) for p in prefix.split(".")):
+            return f'Workflow label key "{key}" has an invalid DNS prefix.'
+    if not _LABEL_NAME.match(name):
+        return f'Workflow label key "{key}" has an invalid name segment.'
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    if _LABEL_NAME.match(value):
+        return None
+    return f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
 
 
 def check_labels(labels: Any, out: Findings) -> None:
@@ -58,23 +81,22 @@ def check_labels(labels: Any, out: Findings) -> None:
     if labels is None:
         return
     if not isinstance(labels, dict):
-        out.add("Workflow labels must be a dictionary.", path)
+        out.add("Workflow labels must be a map of string keys to string values.", path)
         return
     if len(labels) > MAX_LABELS:
         out.add(f"Workflows can have at most {MAX_LABELS} labels.", path, key=True)
         return
     for key, value in labels.items():
-        if not isinstance(value, str) or not isinstance(key, str):
-            out.add("Workflow label values must be strings.", (*path, key))
+        if not isinstance(key, str):
+            out.add("Workflow label keys must be strings.", (*path, key), key=True)
             continue
-        if not _valid_label_key(key):
-            message = f'Workflow label key "{key}" is not a valid Kubernetes label key.'
-            out.add(message, (*path, key), key=True)
-        if not _LABEL_NAME.match(value):
-            message = (
-                f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
-            )
-            out.add(message, (*path, key))
+        problem = label_key_problem(key)
+        if problem:
+            out.add(problem, (*path, key), key=True)
+        if not isinstance(value, str):
+            out.add("Workflow label values must be strings.", (*path, key))
+        elif value_problem := label_value_problem(value):
+            out.add(value_problem, (*path, key))
 
 
 def task_refs(spec: WorkflowSpec) -> dict[str, TaskRef]:

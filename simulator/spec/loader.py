@@ -20,10 +20,12 @@ from pydantic import ValidationError
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.config import PoolConfig, load_pool
 from simulator.spec import checks, poolchecks, render, yamlpos
+from simulator.spec import submission as submission_checks
 from simulator.spec.diagnostics import SpecWarning, pydantic_errors
 from simulator.spec.locate import LineMap, Locator
 from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
+from simulator.spec.submission import Submission, parse_labels
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
 from simulator.spec.units import parse_quantity
@@ -185,13 +187,19 @@ def load_workflow(
     set_strings: Iterable[str] = (),
     pool: PoolConfig | None = None,
     pool_config: str | os.PathLike[str] | None = None,
+    submission: Submission | None = None,
 ) -> LoadedWorkflow:
     """Load, render and validate a workflow file; raises SpecErrors (or UsageError).
+
+    `submission` holds what `osmo workflow submit` adds (`--label`, `--priority`); the user's
+    credentials are read from the local store (`simulator.credentials`).
 
     A SpecErrors raised after rendering carries `.rendered` (the rendered text that "in rendered
     spec" lines refer to) and `.dependencies` (the files read so far, for hot reload).
     """
     path = Path(path)
+    submission = submission or Submission()
+    cli_labels = parse_labels(submission.labels)
     text = _read(path)
     if pool is None:
         pool = load_pool(pool_config)
@@ -207,7 +215,8 @@ def load_workflow(
         data = parse_stage(rendered, locator)
         inline_localpaths(data, path, locator, dependencies)
         data = second_render(data, set_only, locator, limits)
-        spec, refs, warnings = _validate(data, pool, locator)
+        _merge_labels(data, cli_labels)
+        spec, refs, warnings = _validate(data, pool, locator, submission)
     except SpecErrors as exc:
         exc.rendered = rendered  # type: ignore[attr-defined]
         exc.dependencies = dependencies  # type: ignore[attr-defined]
@@ -226,10 +235,22 @@ def load_workflow(
     )
 
 
+def _merge_labels(data: Any, cli_labels: dict[str, str]) -> None:
+    """`--label` over the spec's labels (OSMO: spec labels, then the command line's)."""
+    workflow = data.get("workflow") if isinstance(data, dict) else None
+    if cli_labels and isinstance(workflow, dict):
+        spec_labels = workflow.get("labels")
+        workflow["labels"] = {
+            **(spec_labels if isinstance(spec_labels, dict) else {}),
+            **cli_labels,
+        }
+
+
 def _validate(
-    data: Any, pool: PoolConfig, locator: Locator
+    data: Any, pool: PoolConfig, locator: Locator, submission: Submission
 ) -> tuple[WorkflowSpec, dict[str, checks.TaskRef], list[SpecWarning]]:
-    """Models, then OSMO's parse (DAG, platforms, resources), then the pool checks."""
+    """Models, then OSMO's parse (DAG, platforms, resources), then the submit-time checks in
+    OSMO's order: maintenance, GPU guarantee, pool (platforms, fit, privileges), credentials."""
     spec = model_stage(data, locator)
     refs = checks.task_refs(spec)
     findings = checks.Findings()
@@ -242,8 +263,16 @@ def _validate(
     checks.check_name_lengths(spec, refs, findings)
     poolchecks.check_mount_syntax(spec, refs, findings)
     _raise(findings, locator)
+    maintenance = submission_checks.maintenance_error(pool)
+    if maintenance:
+        raise _fail([(maintenance, Location(pool.source or locator.file))])
+    submission_checks.check_gpu_guarantee(spec, pool, submission.priority, refs, findings)
     poolchecks.check_platforms(spec, pool, refs, findings)
     _raise(findings, locator)
+    unchecked = submission_checks.check_credentials(spec, refs, findings)
+    _raise(findings, locator)
+    warnings += [SpecWarning(m, locator.of(p, key=True)) for m, p in unchecked]
+    warnings += submission_checks.low_priority_warning(submission.priority)
     warnings += fill_timeouts(spec, pool, locator)
     warnings += _soft_warnings(data, spec, refs, locator)
     return spec, refs, warnings

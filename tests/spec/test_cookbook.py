@@ -80,7 +80,68 @@ def test_cookbook_workflow(path: Path) -> None:
         for task in group.tasks:
             assert task.resources.platform in loaded.pool.platforms
     assert path in loaded.dependencies
-    assert [w.message for w in loaded.warnings] == WARNINGS.get(rel, [])
+    expected = WARNINGS.get(rel, [])
+    names = sorted({n for g in loaded.spec.groups for t in g.tasks for n in t.credentials})
+    if names:  # no local credential store in the test's home: said once, not an error
+        expected = [_unchecked(names), *expected]
+    assert [w.message for w in loaded.warnings] == expected
+
+
+def _unchecked(names: list[str]) -> str:
+    store = Path.home() / ".config" / "osmo-tui" / "credentials.yaml"
+    return (
+        f"credentials {', '.join(names)} not checked: no local credential store at {store} "
+        "(osmo-tui's stand-in for `osmo credential set`; OSMO refuses credentials you have not set)"
+    )
+
+
+def _credential_users() -> dict[str, dict[str, dict[str, object]]]:
+    """Cookbook file -> {credential: its forms} for every file whose tasks name credentials."""
+    out: dict[str, dict[str, dict[str, object]]] = {}
+    for path in FILES:
+        loaded = load_workflow(path, set_values=NEEDS_SET.get(_id(path), []))
+        for task in (t for g in loaded.spec.groups for t in g.tasks):
+            for name, form in task.credentials.items():
+                out.setdefault(_id(path), {}).setdefault(name, {})[task.name] = form
+    return out
+
+
+def test_cookbook_credentials_against_a_local_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a store, a credential the user has not set fails with OSMO's message at the
+    credential's key; once set with the keys the tasks name, the file validates cleanly."""
+    users = _credential_users()
+    assert len(users) >= 5, users
+    store = tmp_path / "credentials.yaml"
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(store))
+    store.write_text("unrelated: {k: v}\n")
+    for rel, creds in users.items():
+        path = COOKBOOK / rel
+        with pytest.raises(SpecErrors) as info:
+            load_workflow(path, set_values=NEEDS_SET.get(rel, []))
+        messages = {e.message for e in info.value.errors}
+        assert messages == {f"Could not find the credential: {n}." for n in creds}, rel
+        rendered = info.value.rendered.splitlines()  # type: ignore[attr-defined]
+        for error in info.value.errors:
+            where = error.location
+            assert where is not None and where.line is not None
+            text = rendered if where.rendered else path.read_text().splitlines()
+            name = error.message.removeprefix("Could not find the credential: ")[:-1]
+            assert text[where.line - 1].strip().startswith(name), (rel, where)
+    full: dict[str, dict[str, str]] = {}
+    for creds in users.values():
+        for name, forms in creds.items():
+            keys = full.setdefault(name, {"unused": "x"})
+            for form in forms.values():
+                if isinstance(form, dict):
+                    keys.update({key: "a-secret-value" for key in form.values()})
+    import yaml
+
+    store.write_text(yaml.safe_dump(full))
+    for rel in users:
+        loaded = load_workflow(COOKBOOK / rel, set_values=NEEDS_SET.get(rel, []))
+        assert [w.message for w in loaded.warnings] == WARNINGS.get(rel, []), rel
 
 
 def test_localpath_files_are_dependencies() -> None:

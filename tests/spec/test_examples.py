@@ -86,3 +86,11 @@ def test_example_pool_config() -> None:
     assert pool.platforms["lab-orin"].arch == "arm64" and "t4" not in pool.platforms
     loaded = load_workflow(EXAMPLES / "exit_actions.yaml", pool=pool)
     assert loaded.spec.timeout is not None and loaded.spec.timeout.exec_timeout == "10m"
+
+
+def test_example_credential_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example store holds what the examples name: checked, no warning left."""
+    example = EXAMPLES / "files_and_tokens.yaml"
+    assert any("not checked" in w.message for w in load_workflow(example).warnings)
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(EXAMPLES / "credentials" / "credentials.yaml"))
+    assert not [w.message for w in load_workflow(example).warnings if "credential" in w.message]

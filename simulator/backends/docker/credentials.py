@@ -1,11 +1,4 @@
-"""Generic credentials from a local file (the stand-in for `osmo credential`), injected and masked.
-
-File: `$OSMO_TUI_CREDENTIALS`, else `$XDG_CONFIG_HOME/osmo-tui/credentials.yaml`, else
-`~/.config/osmo-tui/credentials.yaml`; one mapping per credential::
-
-    omni_cred:
-      omni_user: alice
-      omni_pass: a-long-secret
+"""Generic credentials of the local store (`simulator.credentials`), injected and masked.
 
 A task's dict form (`{ENV: key}`) becomes environment variables, the string form (`/dir`) one
 file per key (SPEC §2.7). Values of 8 characters or more are masked as `[MASKED]` in logs.
@@ -13,40 +6,27 @@ file per key (SPEC §2.7). Values of 8 characters or more are masked as `[MASKED
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import BackendError
+from simulator import credentials as local_store
+from simulator.credentials import credentials_path
+from simulator.errors import BackendError, SpecErrors
+
+__all__ = ["Injection", "Masker", "credentials_path", "load_credentials", "resolve"]
 
 MASK = "[MASKED]"
 MIN_MASKED_LENGTH = 8
 
 
-def credentials_path() -> Path:
-    env = os.environ.get("OSMO_TUI_CREDENTIALS")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "osmo-tui" / "credentials.yaml"
-
-
 def load_credentials(path: Path | None = None) -> dict[str, dict[str, str]]:
-    """Every credential of the file ({} when the file does not exist)."""
-    import yaml
-
-    path = path or credentials_path()
-    if not path.is_file():
-        return {}
+    """The local credential store (`simulator.credentials`); a broken file fails the run."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise BackendError(f"cannot read credentials file {path}: {exc}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise BackendError(f"{path}: every credential must be a mapping of key: value")
-    return {str(name): {str(k): str(v) for k, v in keys.items()} for name, keys in data.items()}
+        return local_store.load_credentials(path)
+    except SpecErrors as exc:
+        raise BackendError(exc.render()) from None
 
 
 @dataclass(slots=True)
@@ -66,7 +46,7 @@ def resolve(task: str, wanted: dict[str, Any], store: dict[str, dict[str, str]])
         if name not in store:
             where = credentials_path()
             raise BackendError(
-                f"Task {task}: credential {name} is not set; add it to {where} "
+                f"Task {task}: {local_store.not_found(name)} Add it to {where} "
                 "(the local stand-in for `osmo credential set`)"
             )
         values = store[name]
@@ -74,9 +54,7 @@ def resolve(task: str, wanted: dict[str, Any], store: dict[str, dict[str, str]])
         if isinstance(form, dict):
             for env, key in form.items():
                 if key not in values:
-                    raise BackendError(
-                        f"{key} is not a valid credential key please choose from dict_keys({list(values)})"
-                    )
+                    raise BackendError(local_store.bad_key(key, values))
                 out.env[env] = values[key]
         else:
             directory = str(form).rstrip("/") or ""

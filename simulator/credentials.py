@@ -1,0 +1,64 @@
+"""The local credential store: osmo-tui's stand-in for `osmo credential set` (generic credentials).
+
+File: `$OSMO_TUI_CREDENTIALS`, else `$XDG_CONFIG_HOME/osmo-tui/credentials.yaml`, else
+`~/.config/osmo-tui/credentials.yaml`; one mapping of key: value per credential::
+
+    omni_cred:
+      omni_user: alice
+      omni_pass: a-long-secret
+
+`validate` checks a workflow's `credentials:` against it with OSMO's messages (SPEC §2.7); the
+Docker and Kubernetes backends inject the values from it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import Location, SpecError, SpecErrors
+
+
+def credentials_path() -> Path:
+    env = os.environ.get("OSMO_TUI_CREDENTIALS")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "osmo-tui" / "credentials.yaml"
+
+
+def load_credentials(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Every credential of the file ({} when the file does not exist); SpecErrors, located in
+    the credentials file, when it cannot be read or is not `name: {key: value}`."""
+    import yaml
+
+    path = path or credentials_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise _error(f"cannot read credentials file: {exc.problem}", where) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise _error(f"cannot read credentials file: {exc}", Location(str(path))) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        message = "every credential must be a mapping of key: value"
+        raise _error(message, Location(str(path), 1, 1))
+    return {str(name): {str(k): str(v) for k, v in keys.items()} for name, keys in data.items()}
+
+
+def _error(message: str, where: Location) -> SpecErrors:
+    return SpecErrors([SpecError(message, where)])
+
+
+def not_found(name: str) -> str:
+    """OSMO's message for a credential the user has not set (`get_generic_cred`)."""
+    return f"Could not find the credential: {name}."
+
+
+def bad_key(key: str, values: dict[str, Any]) -> str:
+    """OSMO's message for a dict-form credential naming a key the credential lacks."""
+    return f"{key} is not a valid credential key please choose from dict_keys({list(values)})"
