@@ -112,7 +112,7 @@ def test_cookbook_credentials_against_a_local_store(
     """With a store, a credential the user has not set fails with OSMO's message at the
     credential's key; once set with the keys the tasks name, the file validates cleanly."""
     users = _credential_users()
-    assert len(users) >= 5, users
+    assert len(users) == 10, sorted(users)
     store = tmp_path / "credentials.yaml"
     monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(store))
     store.write_text("unrelated: {k: v}\n")
