@@ -17,7 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "examples" / "hello.yaml"
-RUNS = 15
+RUNS = 25
 BUDGET_10K = 5.0
 _MODEL_BASELINE = (
     "import yaml, jinja2\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)"
