@@ -15,7 +15,7 @@ from osmo_tui.app.screens.actions import editor_command
 from osmo_tui.app.screens.help import HelpScreen
 from osmo_tui.app.screens.main import MainScreen
 from osmo_tui.app.session import RunOptions
-from osmo_tui.app.widgets.graph import GroupGraph
+from osmo_tui.app.widgets.graph import BOX, GroupGraph
 from osmo_tui.app.widgets.task_table import TaskTable
 from simulator.engine.events import CancelRequested, TaskLog
 from simulator.engine.status import TaskStatus, WorkflowStatus
@@ -146,6 +146,33 @@ async def test_filter_and_search_limit_graph_and_table() -> None:
         assert table.row_count == 0
 
 
+async def test_the_graph_scrolls_sideways_to_keep_the_cursor_in_view() -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        assert graph.plan is not None
+        assert graph.virtual_size.width > SIZE[0] and graph.scroll_offset.x == 0
+        await pilot.press("down", "down", "down", "down")  # folded heads g000..g004: one band
+        row = graph.current
+        assert row is not None and row.group == "g004"
+        x, y = graph.plan.pos["g004"]
+        left, view = graph.scroll_offset.x, graph.scrollable_content_region.width
+        assert 0 < left <= x and x + BOX <= left + view
+        await pilot.press("down")  # g005 starts the next band, at the left edge
+        assert graph.scroll_offset.x == 0
+        await pilot.press("up")  # back to g004: scrolled right again
+        left = graph.scroll_offset.x
+        assert 0 < left <= x
+        await pilot.click(GroupGraph, offset=(x - left + 3, y - graph.scroll_offset.y))
+        row = graph.current
+        assert row is not None and row.group == "g004" and graph.scroll_offset.x == left
+        gx, gy = graph.plan.pos["g003"]  # a click on the box to its left, still in view
+        await pilot.click(GroupGraph, offset=(gx - left + BOX - 1, gy - graph.scroll_offset.y))
+        row = graph.current
+        assert row is not None and row.group == "g003"
+
+
 async def test_task_detail_shows_logs_and_resources() -> None:
     plan = small_plan()
     app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
@@ -262,8 +289,9 @@ async def test_mouse_selects_in_the_graph_and_table() -> None:
     app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # graph: the second box in the first band is `train`; its task line is 2 lines down
-        await pilot.click(GroupGraph, offset=(34 + 5, 2))
+        # graph: a chain, one box per band; `train` is under `prep` (4 lines) and the `▼` line,
+        # its task line is 2 lines below its head
+        await pilot.click(GroupGraph, offset=(5, 4 + 1 + 2))
         assert app.main_screen.selected == "train-model"
         await pilot.double_click(GroupGraph, offset=(5, 2))  # `clean`, opened
         assert app.main_screen.selected == "clean"

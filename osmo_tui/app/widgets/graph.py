@@ -1,8 +1,15 @@
-"""GroupGraph: groups in dependency layers, each a box of its tasks, coloured by status, live."""
+"""GroupGraph: groups in dependency bands, each a box of its tasks, coloured by status, live.
+
+Boxes of one dependency layer sit side by side (the view scrolls sideways when a layer is wide);
+every edge between two visible groups is drawn, exactly, in the gap between bands (see
+`graph_layout`). The layout is made when visibility changes (fold, filter, search, a new plan);
+a status change only repaints the lines on screen.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -10,20 +17,22 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 
 from osmo_tui.app import style as st
+from osmo_tui.app.widgets.graph_layout import BOX, PORT, Band, Gap, Layout, Node, depths, layout
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot
 
-BOX = 32
-"""Box width in cells: two boxes side by side fit 80 columns."""
-GAP = 2
+__all__ = ["BOX", "GroupGraph", "Row", "layers"]
+
 AUTO_COLLAPSE_TASKS = 1
 """With over 100 tasks in a workflow, groups larger than this start folded (an overview first)."""
 BORDER = Style(color="grey50")
 DIM = Style(color="grey58")
 CURSOR = Style(reverse=True)
-ARROW = Style(color="grey70", bold=True)
+EDGE = Style(color="grey70")
+ARROW = Style(color="grey85", bold=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,37 +45,13 @@ class Row:
     count: int = 0
 
 
-@dataclass
-class Band:
-    """Boxes side by side."""
-
-    boxes: list[list[Row]] = field(default_factory=list)
-    arrows: list[bool] = field(default_factory=list)
-    """Per box: the box before it is in an earlier layer (drawn as `→` on the head line)."""
-
-    @property
-    def height(self) -> int:
-        return max(len(b) for b in self.boxes)
-
-
 def layers(snapshot: RunSnapshot) -> list[list[str]]:
     """Groups by dependency depth (a group sits one layer below its deepest upstream)."""
-    depth: dict[str, int] = {}
-    for name in snapshot.groups:
-        _depth(snapshot, name, depth, set())
+    depth = depths({name: g.upstream for name, g in snapshot.groups.items()})
     out: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for name in snapshot.groups:
         out[depth[name]].append(name)
     return out
-
-
-def _depth(snap: RunSnapshot, name: str, memo: dict[str, int], seen: set[str]) -> int:
-    if name in memo:
-        return memo[name]
-    seen.add(name)
-    ups = [u for u in snap.groups[name].upstream if u in snap.groups and u not in seen]
-    memo[name] = 1 + max((_depth(snap, u, memo, seen) for u in ups), default=-1)
-    return memo[name]
 
 
 class GroupGraph(LinesView):
@@ -99,13 +84,18 @@ class GroupGraph(LinesView):
         self.collapsed: set[str] = set()
         self.status_filter = "all"
         self.search = ""
-        self.bands: list[Band] = []
+        self.plan: Layout | None = None
+        self._laid_out: RunSnapshot | None = None
+        """The snapshot `plan` was made for (a new one may be a new plan: lay out again)."""
+        self.boxes: dict[str, list[Row]] = {}
+        """The rows of each visible group's box."""
         self.cursor = 0
         self._targets: list[tuple[int, Row]] = []
         """(line, row) of every row the cursor can stop on, in reading order."""
-        self._line_of: dict[int, tuple[Band, int]] = {}
-        self._hits: dict[tuple[int, int], int] = {}
-        """(line, box column) -> index in `_targets`, for mouse clicks."""
+        self._target_x: list[int] = []
+        """The x of each target's box."""
+        self._hits: dict[int, list[tuple[int, int]]] = {}
+        """line -> (box x, index in `_targets`) by x, for mouse clicks."""
 
     # --- data --------------------------------------------------------------------------------
 
@@ -132,22 +122,27 @@ class GroupGraph(LinesView):
             self.refresh()
 
     def relayout(self) -> None:
-        """Boxes flow in layer order, wrapping at the width; `→` marks a step to a later layer."""
+        """Lay out the visible boxes in bands and route the edges between them.
+
+        When the same groups stay visible (a fold, a filter that only hides tasks), the bands and
+        edges stay and only the boxes' heights change: that is cheap even for 10,000 groups."""
         snap = self.snapshot
-        self.bands = []
+        boxes: dict[str, list[Row]] = {}
         if snap is not None:
-            per_band = max(1, (max(self.size.width, BOX + 1) - 1 + GAP) // (BOX + GAP))
-            boxes: list[tuple[int, list[Row]]] = [
-                (depth, box)
-                for depth, layer in enumerate(layers(snap))
-                for g in layer
-                if (box := self._box(g))
-            ]
-            for start in range(0, len(boxes), per_band):
-                chunk = boxes[start : start + per_band]
-                band = Band(boxes=[b for _d, b in chunk])
-                band.arrows = [i > 0 and chunk[i - 1][0] < d for i, (d, _b) in enumerate(chunk)]
-                self.bands.append(band)
+            for name in snap.groups:
+                if box := self._box(name):
+                    boxes[name] = box
+        heights = {name: len(box) for name, box in boxes.items()}
+        if snap is None:
+            self.plan = None
+        elif self.plan is not None and snap is self._laid_out and boxes.keys() == self.boxes.keys():
+            self.plan.restack(heights)
+        else:
+            depth = depths({name: g.upstream for name, g in snap.groups.items()})
+            nodes = [Node(name, depth[name], heights[name]) for name in boxes]
+            edges = [(u, v) for v in boxes for u in snap.groups[v].upstream if u in boxes]
+            self.plan = layout(nodes, edges)
+        self.boxes, self._laid_out = boxes, snap
         self._index()
         self.refresh()
 
@@ -181,38 +176,103 @@ class GroupGraph(LinesView):
         return rows
 
     def _index(self) -> None:
-        self._targets, self._line_of, self._hits = [], {}, {}
-        y = 0
-        for band in self.bands:
-            for offset in range(band.height):
-                self._line_of[y + offset] = (band, offset)
-            for column, box in enumerate(band.boxes):  # reading order: box by box in a band
-                for offset, row in enumerate(box):
+        self._targets, self._target_x, self._hits = [], [], {}
+        plan = self.plan
+        if plan is not None:
+            for name in plan.order:  # reading order: band by band, box by box, left to right
+                x, y = plan.pos[name]
+                for offset, row in enumerate(self.boxes[name]):
                     if row.kind in ("head", "task"):
-                        self._hits[(y + offset, column)] = len(self._targets)
+                        self._hits.setdefault(y + offset, []).append((x, len(self._targets)))
                         self._targets.append((y + offset, row))
-            y += band.height
-        width = max((len(b.boxes) * (BOX + GAP) for b in self.bands), default=BOX)
-        self.set_size(max(width, BOX), y if self.snapshot is not None else 1)
+                        self._target_x.append(x)
+            for hits in self._hits.values():
+                hits.sort()
+        height = plan.height if plan is not None else 0
+        width = plan.width if plan is not None else 0
+        self.set_size(max(width, BOX), height if self.snapshot is not None else 1)
         self.cursor = min(self.cursor, max(len(self._targets) - 1, 0))
 
     # --- rendering ---------------------------------------------------------------------------
 
+    def render_line(self, y: int) -> Strip:
+        """Only the part of the line in view: a wide band has thousands of boxes off screen."""
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        rich_style = self.rich_style
+        if index >= self.virtual_size.height:
+            return Strip.blank(width, rich_style)
+        start, segments = self._window(index, scroll_x, scroll_x + width)
+        strip = Strip(segments).apply_style(rich_style)
+        return strip.crop_extend(scroll_x - start, scroll_x - start + width, rich_style)
+
     def line(self, y: int) -> list[Segment]:
-        if not self.bands:
-            return self.placeholder() if self.snapshot is None else []
-        band, offset = self._line_of[y]
+        start, segments = self._window(y, 0, self.virtual_size.width)
+        return [Segment(" " * start), *segments] if start else segments
+
+    def _window(self, y: int, left: int, right: int) -> tuple[int, list[Segment]]:
+        """Segments covering columns [left, right) of line `y`, and the column they start at."""
+        plan = self.plan
+        if plan is None or not plan.order:
+            return 0, self.placeholder() if self.snapshot is None else []
+        where, offset = plan.at(y)
+        if isinstance(where, Gap):
+            return self._gap_line(where, offset, left, right)
+        return self._band_line(where, offset, left, right)
+
+    def _band_line(
+        self, band: Band, offset: int, left: int, right: int
+    ) -> tuple[int, list[Segment]]:
+        assert self.plan is not None
+        ports = self.plan.ports
         cursor_row = self._targets[self.cursor][1] if self._targets else None
+        first = max(bisect_right(band.starts, left - BOX), 0)
         segments: list[Segment] = []
-        for i, box in enumerate(band.boxes):
-            if i:
-                arrow = offset == 0 and band.arrows[i]
-                segments.append(Segment("→ " if arrow else " " * GAP, ARROW))
-            if offset < len(box):
-                segments.extend(self._row(box[offset], box[offset] is cursor_row))
-            else:
-                segments.append(Segment(" " * BOX))
-        return segments
+        start = at = min(band.starts[first], left) if first < len(band.starts) else left
+        for x, name in band.items[first:]:
+            if x >= right:
+                break
+            if x > at:
+                segments.append(Segment(" " * (x - at)))
+            if name is None:  # a lane: an edge passing this band
+                segments.append(Segment("│", EDGE))
+                at = x + 1
+                continue
+            rows = self.boxes[name]
+            port = ports.get(name)
+            if offset < len(rows):
+                row = rows[offset]
+                if row.kind == "foot" and port is not None:
+                    segments += [
+                        Segment("└" + "─" * (port - x - 1), BORDER),
+                        Segment(PORT, EDGE),
+                        Segment("─" * (x + BOX - 2 - port) + "┘", BORDER),
+                    ]
+                else:
+                    segments.extend(self._row(row, row is cursor_row))
+            elif port is not None:  # under a box shorter than its band: its line goes on down
+                segments += [Segment(" " * (port - x)), Segment("│", EDGE)]
+                at = port + 1
+                continue
+            at = x + BOX
+        return start, segments
+
+    def _gap_line(self, gap: Gap, row: int, left: int, right: int) -> tuple[int, list[Segment]]:
+        segments: list[Segment] = []
+        start = at = left
+        for x, text in gap.row(row):
+            if x >= right:
+                break
+            if x + len(text) <= left:
+                continue
+            if not segments:
+                start = at = min(x, left)
+            if x > at:
+                segments.append(Segment(" " * (x - at)))
+            segments.append(Segment(text, ARROW if text == "▼" else EDGE))
+            at = x + len(text)
+        return start, segments
 
     def _row(self, row: Row, selected: bool) -> list[Segment]:
         assert self.snapshot is not None
@@ -287,11 +347,26 @@ class GroupGraph(LinesView):
         if not self._targets:
             return
         self.cursor = max(0, min(len(self._targets) - 1, self.cursor + delta))
-        self.scroll_to_line(self._targets[self.cursor][0])
+        self._show_cursor()
         self.refresh()
         row = self.current
         if row is not None and row.kind == "task":
             self.post_message(self.TaskSelected(self, row.task, activated=False))
+
+    def _show_cursor(self) -> None:
+        """Scroll (down and sideways) so that the cursor's row and its box are in view."""
+        self.scroll_to_line(self._targets[self.cursor][0])
+        x = self._target_x[self.cursor]
+        self.scroll_to_columns(x, x + BOX)
+
+    def scroll_to_columns(self, first: int, end: int) -> None:
+        """Bring columns [first, end) into view (minimal scroll; the left edge wins if too wide)."""
+        left = self.scroll_offset.x
+        width = self.scrollable_content_region.width or self.size.width
+        if first < left:
+            self.scroll_to(x=first, animate=False)
+        elif end > left + width:
+            self.scroll_to(x=min(first, end - width), animate=False)
 
     def action_activate(self) -> None:
         row = self.current
@@ -318,23 +393,28 @@ class GroupGraph(LinesView):
         if group in self.collapsed:
             self.collapsed.discard(group)
             self.relayout()
-        for i, (y, row) in enumerate(self._targets):
+        for i, (_y, row) in enumerate(self._targets):
             if row.kind == "task" and row.task == name:
                 self.cursor = i
-                self.scroll_to_line(y)
+                self._show_cursor()
                 self.refresh()
                 return
 
+    def on_mount(self) -> None:
+        self._index()  # the placeholder line before any plan
+
     def on_resize(self) -> None:
-        self.relayout()
+        self.refresh()  # the layout does not depend on the width: the view scrolls sideways
 
     def on_click(self, event: events.Click) -> None:
         """A click selects the task (or group) under the pointer; a double click activates it."""
         line = event.y + self.scroll_offset.y
-        column = (event.x + self.scroll_offset.x) // (BOX + GAP)
-        index = self._hits.get((line, column))
-        if index is None:
+        column = event.x + self.scroll_offset.x
+        hits = self._hits.get(line, [])
+        i = bisect_right(hits, (column, len(self._targets))) - 1
+        if i < 0 or column >= hits[i][0] + BOX:
             return
+        index = hits[i][1]
         self.cursor = index
         self.refresh()
         row = self._targets[index][1]
