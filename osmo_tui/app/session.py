@@ -113,6 +113,8 @@ class Session:
         """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
         self.fingerprint: tuple[tuple[str, bytes], ...] = ()
         """The watched files' contents at the last load (a save that changes nothing is not news)."""
+        self.failed_dependencies: list[Path] = []
+        """Files read by the last load if it failed (watched until a load succeeds)."""
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -134,6 +136,9 @@ class Session:
             plan = plan_from_spec(loaded, workflow_id=opts.workflow_id)
             scenario = self._load_scenario()
         except SpecErrors as exc:
+            # The files the failed load read are watched too: fixing a localpath file or the
+            # credential store that made it fail must reload it.
+            self.failed_dependencies = [Path(p) for p in getattr(exc, "dependencies", [])]
             self.fingerprint = self.current_fingerprint()
             self.errors = list(exc.errors)
             return LoadOutcome(False, self.errors)
@@ -143,6 +148,7 @@ class Session:
         except OsmoTuiError as exc:
             self.errors = [SpecError(exc.render())]
             return LoadOutcome(False, self.errors)
+        self.failed_dependencies = []
         self.fingerprint = self.current_fingerprint()
         new_specs = _task_specs(loaded, plan)
         diff = diff_tasks(self._task_specs, new_specs) if self.plan is not None else None
@@ -179,6 +185,7 @@ class Session:
             paths.extend(Path(p) for p in self.loaded.dependencies)
         elif self.options.path is not None:
             paths.append(self.options.path)
+        paths.extend(p for p in self.failed_dependencies if p not in paths)
         for extra in (self.options.pool_config, self.options.scenario):
             if extra is not None:
                 paths.append(Path(extra))

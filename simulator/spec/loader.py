@@ -216,7 +216,7 @@ def load_workflow(
         inline_localpaths(data, path, locator, dependencies)
         data = second_render(data, set_only, locator, limits)
         _merge_labels(data, cli_labels)
-        spec, refs, warnings = _validate(data, pool, locator, submission)
+        spec, refs, warnings = _validate(data, pool, locator, submission, dependencies)
     except SpecErrors as exc:
         exc.rendered = rendered  # type: ignore[attr-defined]
         exc.dependencies = dependencies  # type: ignore[attr-defined]
@@ -247,7 +247,11 @@ def _merge_labels(data: Any, cli_labels: dict[str, str]) -> None:
 
 
 def _validate(
-    data: Any, pool: PoolConfig, locator: Locator, submission: Submission
+    data: Any,
+    pool: PoolConfig,
+    locator: Locator,
+    submission: Submission,
+    dependencies: list[Path],
 ) -> tuple[WorkflowSpec, dict[str, checks.TaskRef], list[SpecWarning]]:
     """Models, then OSMO's parse (DAG, platforms, resources), then the submit-time checks in
     OSMO's order: maintenance, GPU guarantee, pool (platforms, fit, privileges), credentials."""
@@ -269,7 +273,7 @@ def _validate(
     submission_checks.check_gpu_guarantee(spec, pool, submission.priority, refs, findings)
     poolchecks.check_platforms(spec, pool, refs, findings)
     _raise(findings, locator)
-    unchecked = submission_checks.check_credentials(spec, refs, findings)
+    unchecked = submission_checks.check_credentials(spec, refs, findings, dependencies)
     _raise(findings, locator)
     warnings += [SpecWarning(m, locator.of(p, key=True)) for m, p in unchecked]
     warnings += submission_checks.low_priority_warning(submission.priority)

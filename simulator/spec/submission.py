@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from simulator import credentials as local_store
 from simulator.errors import UsageError
@@ -87,14 +88,16 @@ def check_gpu_guarantee(
 
 
 def check_credentials(
-    spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings
+    spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings, dependencies: list[Path]
 ) -> list[tuple[str, tuple[object, ...]]]:
     """Each task's credentials against the local store; returns warnings (message, path) when
-    there is no store to check them against."""
+    there is no store to check them against. The store joins `dependencies` (hot reload
+    re-validates when it is created or edited)."""
     users = [t for g in spec.groups for t in g.tasks if t.credentials]
     if not users:
         return []
     path = local_store.credentials_path()
+    dependencies.append(path)
     if not path.is_file():
         names = sorted({name for task in users for name in task.credentials})
         message = (
