@@ -173,6 +173,42 @@ async def test_the_graph_scrolls_sideways_to_keep_the_cursor_in_view() -> None:
         assert row is not None and row.group == "g003"
 
 
+async def test_edges_are_drawn_only_between_groups_left_visible() -> None:
+    plan = small_plan()  # prep -> train -> eval -> report
+    app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        assert screen_text(app).count("▼") == 3
+        graph.search = "a"  # every task but `publish`: the `report` group disappears
+        graph.relayout()
+        await pilot.pause()
+        assert graph.plan is not None and set(graph.plan.ports) == {"prep", "train"}
+        assert screen_text(app).count("▼") == 2 and "report" not in screen_text(app)
+        graph.search = "ev"  # only `eval`: no edges at all
+        graph.relayout()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "eval" in text and "▼" not in text and "┬" not in text
+
+
+async def test_the_graph_renders_only_what_is_in_view_and_the_same_as_the_whole_line() -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        await pilot.press("z")  # unfold: boxes of different heights, ports under short boxes
+        width = graph.size.width
+        for sx, sy in ((0, 0), (7, 3), (40, 11), (graph.max_scroll_x, graph.max_scroll_y)):
+            graph.scroll_to(x=sx, y=sy, animate=False)
+            await pilot.pause()
+            sx, sy = graph.scroll_offset
+            for y in range(graph.size.height):
+                whole = "".join(seg.text for seg in graph.line(sy + y))
+                shown = "".join(seg.text for seg in graph.render_line(y))
+                assert shown == whole.ljust(sx + width)[sx : sx + width], (sx, sy, y)
+
+
 async def test_task_detail_shows_logs_and_resources() -> None:
     plan = small_plan()
     app = make_app(plan=plan, replay_events=completed_events(plan), speed=INSTANT, keymap={})

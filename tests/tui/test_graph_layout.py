@@ -300,3 +300,15 @@ def test_restacking_new_heights_equals_a_fresh_layout() -> None:
     assert draw(plan, box=SMALL) == draw(fresh, box=SMALL)
     assert plan.pos == fresh.pos and plan.height == fresh.height
     assert read_edges(plan) == edge_set(ups)
+
+
+def test_a_gap_row_window_holds_exactly_the_runs_in_view() -> None:
+    ups: dict[str, list[str]] = {"root": []}
+    ups.update({f"w{i:02d}": ["root"] for i in range(12)})
+    gap = plan_of(ups).gaps[0]
+    for r in range(gap.height):
+        runs = gap.row(r)
+        for left in range(0, 200, 7):
+            for right in (left + 1, left + 13, left + 80):
+                want = [(x, t) for x, t in runs if x < right and x + len(t) > left]
+                assert gap.window(r, left, right) == want

@@ -8,7 +8,7 @@ a status change only repaints the lines on screen.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from rich.cells import set_cell_size
@@ -230,9 +230,8 @@ class GroupGraph(LinesView):
         first = max(bisect_right(band.starts, left - BOX), 0)
         segments: list[Segment] = []
         start = at = min(band.starts[first], left) if first < len(band.starts) else left
-        for x, name in band.items[first:]:
-            if x >= right:
-                break
+        for i in range(first, bisect_left(band.starts, right)):
+            x, name = band.items[i]
             if x > at:
                 segments.append(Segment(" " * (x - at)))
             if name is None:  # a lane: an edge passing this band
@@ -261,11 +260,7 @@ class GroupGraph(LinesView):
     def _gap_line(self, gap: Gap, row: int, left: int, right: int) -> tuple[int, list[Segment]]:
         segments: list[Segment] = []
         start = at = left
-        for x, text in gap.row(row):
-            if x >= right:
-                break
-            if x + len(text) <= left:
-                continue
+        for x, text in gap.window(row, left, right):
             if not segments:
                 start = at = min(x, left)
             if x > at:

@@ -26,6 +26,7 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 BOX = 32
 """Box width in cells: two boxes side by side fit 80 columns."""
@@ -65,8 +66,7 @@ class Node:
     """Lines of the box, borders included (at least 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Vertical:
+class Vertical(NamedTuple):
     """A vertical line in a gap, rows `top`..`bottom` (gap-relative) at column `col`."""
 
     col: int
@@ -98,12 +98,24 @@ class Gap:
     verticals: list[Vertical] = field(default_factory=list)
     tracks: dict[int, list[tuple[int, int, Key]]] = field(default_factory=dict)
     """row -> (first column, last column, owner) of each horizontal track on it."""
-    _rows: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    _rows: dict[int, tuple[list[tuple[int, str]], list[int]]] = field(default_factory=dict)
 
     def row(self, r: int) -> list[tuple[int, str]]:
-        """The drawn runs `(x, text)` of gap row `r`, by x (computed once, then cached)."""
+        """The drawn runs `(x, text)` of gap row `r`, by x, not overlapping (made once, cached)."""
+        return self._cached(r)[0]
+
+    def window(self, r: int, left: int, right: int) -> list[tuple[int, str]]:
+        """The runs of row `r` that show in columns [left, right)."""
+        runs, starts = self._cached(r)
+        first = max(bisect_right(starts, left) - 1, 0)
+        if first < len(runs) and runs[first][0] + len(runs[first][1]) <= left:
+            first += 1
+        return runs[first : bisect_left(starts, right)]
+
+    def _cached(self, r: int) -> tuple[list[tuple[int, str]], list[int]]:
         if r not in self._rows:
-            self._rows[r] = self._draw(r)
+            runs = self._draw(r)
+            self._rows[r] = runs, [x for x, _text in runs]
         return self._rows[r]
 
     def _draw(self, r: int) -> list[tuple[int, str]]:
