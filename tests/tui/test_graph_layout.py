@@ -55,6 +55,7 @@ def read_edges(plan: Layout, box: int = SMALL) -> set[tuple[str, str]]:
     for name, (x, y) in plan.pos.items():
         for row in range(y, y + plan.heights[name]):
             for col in range(x, x + box):
+                assert (row, col) not in box_at, f"{name} overlaps {box_at[(row, col)]}"
                 box_at[(row, col)] = name
     found: set[tuple[str, str]] = set()
     visited: set[tuple[int, int]] = set()
@@ -74,7 +75,9 @@ def read_edges(plan: Layout, box: int = SMALL) -> set[tuple[str, str]]:
             glyph = grid[row][col]
             if glyph == "▼":
                 assert entered == UP
-                found.add((name, box_at[(row + 1, col)]))  # the box right under the arrow
+                target = box_at[(row + 1, col)]  # the box right under the arrow, at its head
+                assert plan.pos[target][1] == row + 1
+                found.add((name, target))
                 continue
             if glyph == "┼":
                 exits = {OPPOSITE[entered]}
@@ -201,8 +204,8 @@ def test_two_sources_into_crossing_targets() -> None:
         "│          │  │          │\n"
         "└─────┬────┘  └─────┬────┘\n"
         "      ╰─┬───────────┼─╮\n"
-        "        │        ╭──┴─┼╮\n"
-        "        ▼        ▼    ▼▼\n"
+        "        │        ╭──┴─┼─╮\n"
+        "        ▼        ▼    ▼ ▼\n"
         "       ┌ C ───────┐  ┌ D ───────┐\n"
         "       │          │  │          │\n"
         "       └──────────┘  └──────────┘\n"
@@ -312,3 +315,17 @@ def test_a_gap_row_window_holds_exactly_the_runs_in_view() -> None:
             for right in (left + 1, left + 13, left + 80):
                 want = [(x, t) for x, t in runs if x < right and x + len(t) > left]
                 assert gap.window(r, left, right) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(hs.integers(28, 45), hs.integers(1, 4), hs.randoms(use_true_random=False))
+def test_wide_fan_ins_mixed_with_other_edges_are_drawn_exactly(
+    sources: int, sinks: int, rnd: random.Random
+) -> None:
+    """Collectors (more edges into a box than columns above it) next to plain drops and lanes."""
+    ups: dict[str, list[str]] = {f"s{i}": [] for i in range(sources)}
+    for j in range(sinks):
+        ups[f"t{j}"] = [s for s in list(ups)[:sources] if rnd.random() < 0.8]
+    ups["late"] = [f"s{i}" for i in range(sources) if rnd.random() < 0.3] + ["t0"]
+    plan = check(ups)
+    assert sorted(plan.order) == sorted(ups)

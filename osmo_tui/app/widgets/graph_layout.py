@@ -365,6 +365,9 @@ def _route(
             owned[free[j]] = ("s", u)
             drops[u].append((free[j], "box"))
             lo = j + 1
+            spaced = bisect_right(free, free[j] + 1)  # a blank column between two arrows
+            if spaced <= len(free) - (len(feeders) - i - 1):
+                lo = spaced
 
     # collectors: the down column above the box first, then one drop per feeder, near its port
     into: dict[str, int] = {}
