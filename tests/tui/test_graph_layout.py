@@ -129,11 +129,11 @@ def test_a_chain_is_one_straight_line() -> None:
 def test_a_fan_out_shares_one_track() -> None:
     ups = {"A": [], "B": ["A"], "C": ["A"], "D": ["A"]}
     assert picture(ups) == (
-        "┌ A ───────┐\n"
-        "│          │\n"
-        "└─────┬────┘\n"
-        "     ╭┴────────┬─────────────╮\n"
-        "     ▼         ▼             ▼\n"
+        "              ┌ A ───────┐\n"
+        "              │          │\n"
+        "              └─────┬────┘\n"
+        "          ╭───────┬─┴────────╮\n"
+        "          ▼       ▼          ▼\n"
         "┌ B ───────┐  ┌ C ───────┐  ┌ D ───────┐\n"
         "│          │  │          │  │          │\n"
         "└──────────┘  └──────────┘  └──────────┘\n"
@@ -147,8 +147,8 @@ def test_a_fan_in_has_one_arrow_per_edge() -> None:
         "┌ A ───────┐  ┌ B ───────┐  ┌ C ───────┐\n"
         "│          │  │          │  │          │\n"
         "└─────┬────┘  └─────┬────┘  └─────┬────┘\n"
-        "      ╰────────╮   ╭╯   ╭─────────╯\n"
-        "               ▼   ▼    ▼\n"
+        "      ╰────────╮  ╭─╯   ╭─────────╯\n"
+        "               ▼  ▼     ▼\n"
         "              ┌ D ───────┐\n"
         "              │          │\n"
         "              └──────────┘\n"
@@ -159,11 +159,11 @@ def test_a_fan_in_has_one_arrow_per_edge() -> None:
 def test_a_diamond() -> None:
     ups = {"A": [], "B": ["A"], "C": ["A"], "D": ["B", "C"]}
     assert picture(ups) == (
-        "┌ A ───────┐\n"
-        "│          │\n"
-        "└─────┬────┘\n"
-        "     ╭┴────────╮\n"
-        "     ▼         ▼\n"
+        "       ┌ A ───────┐\n"
+        "       │          │\n"
+        "       └─────┬────┘\n"
+        "          ╭──┴─╮\n"
+        "          ▼    ▼\n"
         "┌ B ───────┐  ┌ C ───────┐\n"
         "│          │  │          │\n"
         "└─────┬────┘  └─────┬────┘\n"
@@ -179,16 +179,16 @@ def test_a_diamond() -> None:
 def test_a_skip_edge_passes_the_band_between_in_a_lane() -> None:
     ups = {"A": [], "B": ["A"], "C": ["B", "A"]}
     assert picture(ups) == (
-        "┌ A ───────┐\n"
-        "│          │\n"
-        "└─────┬────┘\n"
-        "     ╭┴───╮\n"
-        "     │    ▼\n"
+        "    ┌ A ───────┐\n"
+        "    │          │\n"
+        "    └─────┬────┘\n"
+        "     ╭────┴─╮\n"
+        "     │      ▼\n"
         "     │   ┌ B ───────┐\n"
         "     │   │          │\n"
         "     │   └─────┬────┘\n"
-        "     ╰╮       ╭╯\n"
-        "      ▼       ▼\n"
+        "     ╰─╮     ╭─╯\n"
+        "       ▼     ▼\n"
         "    ┌ C ───────┐\n"
         "    │          │\n"
         "    └──────────┘\n"
@@ -217,11 +217,11 @@ def test_barycenter_order_avoids_needless_crossings() -> None:
     # spec order X, Y, Z would cross B's and A's lines; the upstream positions order them Z, Y, X
     ups = {"A": [], "B": [], "X": ["B"], "Y": ["A", "B"], "Z": ["A"]}
     assert picture(ups) == (
-        "┌ A ───────┐  ┌ B ───────┐\n"
-        "│          │  │          │\n"
-        "└─────┬────┘  └─────┬────┘\n"
-        "     ╭┴────────╮   ╭┴────────╮\n"
-        "     ▼         ▼   ▼         ▼\n"
+        "┌ A ───────┐                ┌ B ───────┐\n"
+        "│          │                │          │\n"
+        "└─────┬────┘                └─────┬────┘\n"
+        "    ╭─┴────────╮        ╭───────┬─╯\n"
+        "    ▼          ▼        ▼       ▼\n"
         "┌ Z ───────┐  ┌ Y ───────┐  ┌ X ───────┐\n"
         "│          │  │          │  │          │\n"
         "└──────────┘  └──────────┘  └──────────┘\n"
@@ -238,6 +238,7 @@ def test_a_layer_wider_than_the_screen_stays_one_band() -> None:
     assert {plan.pos[f"w{i:02d}"][1] for i in range(30)} == {plan.pos["w00"][1]}
     xs = [plan.pos[f"w{i:02d}"][0] for i in range(30)]
     assert xs == sorted(xs)  # left to right in a stable order
+    assert plan.pos["root"][0] <= BOX + 2  # over the start of its fan-out, not far off screen
 
 
 def test_a_fan_in_wider_than_the_box_uses_a_collector() -> None:

@@ -258,41 +258,74 @@ def layout(nodes: Sequence[Node], edges: Iterable[tuple[str, str]], box: int = B
         for k in range(layer[u] + 1, last[u]):
             lanes_in[k].append(u)
 
+    # 1. top down: order each band by where its feeders are (barycenter), place it under them
+    slots: list[list[tuple[int, str, bool]]] = []  # per layer: (x, box name or lane's source, box)
+    centre: list[dict[str, int]] = []  # per layer: box name or lane's source -> its middle column
+    roots: set[str] = set()  # boxes with nothing feeding them from the band above
+    for k in range(count):
+        above = centre[k - 1] if k else {}
+        order: list[tuple[bool, float, int, str, bool]] = []
+        for name in boxes_in[k]:
+            feeders = [above[u] for u in ups.get(name, []) if u in above]
+            bary = sum(feeders) / len(feeders) if feeders else 0.0
+            order.append((not feeders, bary, index[name], name, True))
+            if not feeders:
+                roots.add(name)
+        for u in lanes_in[k]:
+            order.append((False, float(above[u]), index[u], u, False))
+        order.sort()
+        x_next = 0
+        placed: list[tuple[int, str, bool]] = []
+        for no_feeders, bary, _i, name, is_box in order:
+            width = box if is_box else LANE
+            x = x_next if no_feeders else max(x_next, round(bary - width / 2))
+            x_next = x + width + GAP
+            placed.append((x, name, is_box))
+        slots.append(placed)
+        centre.append({name: x + (box if is_box else LANE) // 2 for x, name, is_box in placed})
+
+    # 2. bottom up: a box nothing feeds moves over the middle of what only it feeds (in order)
+    for k in range(count - 2, -1, -1):
+        below = centre[k + 1]
+        x_next = 0
+        placed = []
+        for x, name, is_box in slots[k]:
+            width = box if is_box else LANE
+            want = x
+            if name in roots:
+                kids = [below[v] for v in reach.get(name, {}).get(k + 1, []) if len(ups[v]) == 1]
+                kids += [below[name]] if name in below else []  # its lane in the band below
+                if kids:  # at most one step right of the first: a wide fan-out starts on screen
+                    want = min(round(sum(kids) / len(kids)), min(kids) + box + GAP) - width // 2
+            x = max(x_next, want)
+            x_next = x + width + GAP
+            placed.append((x, name, is_box))
+        slots[k] = placed
+        centre[k] = {name: x + (box if is_box else LANE) // 2 for x, name, is_box in placed}
+
+    # 3. top down: ports, and each lane's column (straight under its source's line if it can)
     xs: dict[str, int] = {}  # box x
     lane_col: list[dict[str, int]] = [{} for _ in range(count)]  # per layer: source -> column
     ports: dict[str, int] = {}
     layer_ports: list[dict[str, int]] = [{} for _ in range(count)]  # per layer: source -> port
     rows_of: list[list[tuple[int, str | None]]] = []
     for k in range(count):
-        above = layer_ports[k - 1] if k else {}  # source -> its port column in the band above
-        taken = set(above.values())
-        order: list[tuple[bool, float, int, str, str | None]] = []
-        for name in boxes_in[k]:
-            feeders = [above[u] for u in ups.get(name, []) if u in above]
-            bary = sum(feeders) / len(feeders) if feeders else 0.0
-            order.append((not feeders, bary, index[name], name, name))
-        for u in lanes_in[k]:
-            order.append((False, float(above[u]), index[u], u, None))
-        order.sort()
-        x_next = 0
+        above_ports = layer_ports[k - 1] if k else {}
+        taken = set(above_ports.values())
         items: list[tuple[int, str | None]] = []
-        for no_feeders, bary, _i, source, item in order:
-            width = box if item is not None else LANE
-            x = x_next if no_feeders else max(x_next, round(bary - width / 2))
-            x_next = x + width + GAP
-            if item is not None:
-                xs[item] = x
-                items.append((x, item))
-                if item in targets:
-                    ports[item] = layer_ports[k][item] = x + box // 2
+        for x, name, is_box in slots[k]:
+            if is_box:
+                xs[name] = x
+                items.append((x, name))
+                if name in targets:
+                    ports[name] = layer_ports[k][name] = x + box // 2
                 continue
-            mine = above[source]  # straight down from it if that is the source's only line
-            alone = k not in reach[source]
+            mine = above_ports[name]  # straight down from it if that is the source's only line
+            alone = k not in reach[name]
             choices = [mine] if alone and x <= mine < x + LANE else []
             choices += [c for c in (x + 1, x, x + 2) if c not in taken]
-            col = choices[0]
-            lane_col[k][source] = layer_ports[k][source] = col
-            items.append((col, None))
+            lane_col[k][name] = layer_ports[k][name] = choices[0]
+            items.append((choices[0], None))
         rows_of.append(items)
 
     bands: list[Band] = []
@@ -362,6 +395,10 @@ def _route(
             j = min(max(bisect_left(free, sources[u]), lo), hi)
             if j > lo and abs(free[j - 1] - sources[u]) <= abs(free[j] - sources[u]):
                 j -= 1
+            if abs(free[j] - sources[u]) == 1:  # not right beside its own port: `┬┴` reads badly
+                step = 1 if free[j] > sources[u] else -1
+                if lo <= j + step <= hi and abs(free[j + step] - sources[u]) > 1:
+                    j += step
             owned[free[j]] = ("s", u)
             drops[u].append((free[j], "box"))
             lo = j + 1
