@@ -180,6 +180,7 @@ async def test_edges_are_drawn_only_between_groups_left_visible() -> None:
         await settle(pilot)
         graph = app.main_screen.query_one(GroupGraph)
         assert screen_text(app).count("▼") == 3
+        whole = graph.plan
         graph.search = "a"  # every task but `publish`: the `report` group disappears
         graph.relayout()
         await pilot.pause()
@@ -190,6 +191,11 @@ async def test_edges_are_drawn_only_between_groups_left_visible() -> None:
         await pilot.pause()
         text = screen_text(app)
         assert "eval" in text and "▼" not in text and "┬" not in text
+        graph.search = ""  # back to the whole graph: its layout is reused, not made again
+        graph.relayout()
+        assert graph.plan is whole
+        await pilot.press("enter")  # fold `prep`: same groups, shorter box, same layout
+        assert graph.plan is whole and graph.plan.pos["train"][1] == 2 + 1  # head, foot, ▼
 
 
 async def test_the_graph_renders_only_what_is_in_view_and_the_same_as_the_whole_line() -> None:

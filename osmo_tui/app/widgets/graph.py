@@ -26,6 +26,8 @@ from simulator.engine.snapshot import RunSnapshot
 
 __all__ = ["BOX", "GroupGraph", "Row", "layers"]
 
+PLANS_KEPT = 3
+"""Layouts kept for reuse: the whole graph and the last few searches or filters."""
 AUTO_COLLAPSE_TASKS = 1
 """With over 100 tasks in a workflow, groups larger than this start folded (an overview first)."""
 BORDER = Style(color="grey50")
@@ -87,6 +89,8 @@ class GroupGraph(LinesView):
         self.plan: Layout | None = None
         self._laid_out: RunSnapshot | None = None
         """The snapshot `plan` was made for (a new one may be a new plan: lay out again)."""
+        self._plans: dict[tuple[str, ...], Layout] = {}
+        """Recent layouts by visible groups, for this snapshot (clearing a search is instant)."""
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
         self.cursor = 0
@@ -124,8 +128,9 @@ class GroupGraph(LinesView):
     def relayout(self) -> None:
         """Lay out the visible boxes in bands and route the edges between them.
 
-        When the same groups stay visible (a fold, a filter that only hides tasks), the bands and
-        edges stay and only the boxes' heights change: that is cheap even for 10,000 groups."""
+        When the same groups are visible as in a recent layout (a fold, a filter that only hides
+        tasks, a search cleared), its bands and edges are reused and only the boxes' heights
+        change: that is cheap even for 10,000 groups."""
         snap = self.snapshot
         boxes: dict[str, list[Row]] = {}
         if snap is not None:
@@ -133,16 +138,24 @@ class GroupGraph(LinesView):
                 if box := self._box(name):
                     boxes[name] = box
         heights = {name: len(box) for name, box in boxes.items()}
+        if snap is not self._laid_out:
+            self._plans.clear()
+        key = tuple(boxes)
+        plan = self._plans.pop(key, None)
         if snap is None:
-            self.plan = None
-        elif self.plan is not None and snap is self._laid_out and boxes.keys() == self.boxes.keys():
-            self.plan.restack(heights)
+            plan = None
+        elif plan is not None:
+            plan.restack(heights)
         else:
             depth = depths({name: g.upstream for name, g in snap.groups.items()})
             nodes = [Node(name, depth[name], heights[name]) for name in boxes]
             edges = [(u, v) for v in boxes for u in snap.groups[v].upstream if u in boxes]
-            self.plan = layout(nodes, edges)
-        self.boxes, self._laid_out = boxes, snap
+            plan = layout(nodes, edges)
+        if plan is not None:
+            self._plans[key] = plan  # most recent last
+            if len(self._plans) > PLANS_KEPT:
+                del self._plans[next(iter(self._plans))]
+        self.plan, self.boxes, self._laid_out = plan, boxes, snap
         self._index()
         self.refresh()
 
