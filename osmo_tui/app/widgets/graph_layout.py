@@ -3,6 +3,11 @@
 Pure Python (no Textual): `layout()` takes the boxes (name, layer, height) and the edges, and says
 where each box goes and which box-drawing characters draw the edges. The widget draws the boxes.
 
+Where boxes go: one band per layer, never wrapped (a wide band scrolls). Top down, a band is
+ordered by the mean position of what feeds each box (barycenter; ties keep the spec order) and
+each box is placed under that mean if there is room; then, bottom up, a box that nothing feeds
+moves over the middle of the boxes only it feeds. Box heights only decide y (`Layout.restack`).
+
 How an edge is drawn, top-down (what makes the drawing exact):
 
 - Each box with downstream edges has one port `┬` on its bottom border. In the routing gap below
@@ -11,8 +16,9 @@ How an edge is drawn, top-down (what makes the drawing exact):
 - An edge that skips layers passes each band in between in a lane: a `│` in a narrow slot of that
   band (a dummy node). A lane belongs to its source, so one lane per source and band carries all
   the source's longer edges; in each gap the lane is a source like a box.
-- In one gap, a column carries the vertical line of at most one source, and tracks on one line
-  never touch. Lines of two sources therefore meet only as a straight crossing `┼`, and every
+- In one gap, a column carries the vertical line of at most one source (each edge has its own
+  arrow column above its target, unless the target box runs out of columns), and tracks on one
+  line never touch. Lines of two sources therefore meet only as a straight crossing `┼`, and every
   junction (`┬ ┴ ├ ┤ ╭ ╮ ╰ ╯`) joins lines of one source: following the lines down from a port
   reaches exactly that source's targets.
 - A box with more incoming edges than free columns above it (a wide fan-in) gets a collector track
