@@ -18,6 +18,7 @@ from osmo_tui.app.session import RunOptions
 from osmo_tui.app.widgets.graph import BOX, GroupGraph
 from osmo_tui.app.widgets.task_table import TaskTable
 from simulator.engine.events import CancelRequested, TaskLog
+from simulator.engine.snapshot import RunSnapshot
 from simulator.engine.status import TaskStatus, WorkflowStatus
 from tests.tui.conftest import settle, wait_for
 from tests.tui.plans import big_plan, completed_events, small_plan
@@ -196,6 +197,8 @@ async def test_edges_are_drawn_only_between_groups_left_visible() -> None:
         assert graph.plan is whole
         await pilot.press("enter")  # fold `prep`: same groups, shorter box, same layout
         assert graph.plan is whole and graph.plan.pos["train"][1] == 2 + 1  # head, foot, ▼
+        graph.show(RunSnapshot.from_plan(plan))  # a re-run of the same plan: same graph
+        assert graph.plan is whole
 
 
 async def test_the_graph_renders_only_what_is_in_view_and_the_same_as_the_whole_line() -> None:

@@ -56,6 +56,15 @@ def layers(snapshot: RunSnapshot) -> list[list[str]]:
     return out
 
 
+def _same_graph(a: RunSnapshot | None, b: RunSnapshot | None) -> bool:
+    """The same groups with the same upstreams (another run, or a scrub, of one plan)."""
+    if a is b:
+        return True
+    if a is None or b is None or a.groups.keys() != b.groups.keys():
+        return False
+    return all(g.upstream == b.groups[name].upstream for name, g in a.groups.items())
+
+
 class GroupGraph(LinesView):
     """The workflow's group DAG; arrows move a cursor, enter selects a task or folds a group."""
 
@@ -88,9 +97,10 @@ class GroupGraph(LinesView):
         self.search = ""
         self.plan: Layout | None = None
         self._laid_out: RunSnapshot | None = None
-        """The snapshot `plan` was made for (a new one may be a new plan: lay out again)."""
+        """The snapshot `plan` was made for."""
         self._plans: dict[tuple[str, ...], Layout] = {}
-        """Recent layouts by visible groups, for this snapshot (clearing a search is instant)."""
+        """Recent layouts of this group graph by visible groups (clearing a search is instant;
+        a re-run or a scrub shows the same graph)."""
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
         self.cursor = 0
@@ -138,7 +148,7 @@ class GroupGraph(LinesView):
                 if box := self._box(name):
                     boxes[name] = box
         heights = {name: len(box) for name, box in boxes.items()}
-        if snap is not self._laid_out:
+        if not _same_graph(snap, self._laid_out):
             self._plans.clear()
         key = tuple(boxes)
         plan = self._plans.pop(key, None)
