@@ -345,3 +345,33 @@ async def test_mouse_selects_in_the_graph_and_table() -> None:
         await pilot.press("2")
         await pilot.click(TaskTable, offset=(3, 4))  # line 0 is the header; line 4: 4th task
         assert app.main_screen.selected == "evaluate"
+
+
+async def test_search_of_a_large_graph_waits_for_a_pause_in_typing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thousands of groups: one re-layout for a burst of keys, not one per key; enter applies a
+    pending search at once."""
+    from osmo_tui.app.screens import main as main_screen
+
+    monkeypatch.setattr(main_screen, "SEARCH_DEBOUNCE_GROUPS", 30)  # big_plan(400) has 40 groups
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        layouts: list[str] = []
+        original = graph.relayout
+
+        def counting() -> None:
+            layouts.append(graph.search)
+            original()
+
+        monkeypatch.setattr(graph, "relayout", counting)
+        await pilot.press("slash", *"t007")
+        assert layouts == []  # typed faster than the debounce
+        await pilot.pause(main_screen.SEARCH_DEBOUNCE + 0.2)
+        assert layouts == ["t007"]
+        await pilot.press("backspace", "enter")  # the search box still has the focus
+        await pilot.pause()
+        assert layouts[-1] == "t00" and graph.search == "t00"
+        assert "t00" not in layouts[:-1]  # applied on enter, not after the debounce

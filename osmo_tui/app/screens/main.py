@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from osmo_tui.app import keys
@@ -19,6 +20,10 @@ from osmo_tui.app.widgets.timeline import Timeline
 from simulator.engine.snapshot import RunSnapshot
 
 REFRESH_HZ = 20
+SEARCH_DEBOUNCE = 0.15
+"""Seconds of quiet typing before a search re-lays out a large graph."""
+SEARCH_DEBOUNCE_GROUPS = 500
+"""Graphs with more groups than this are searched after the debounce, smaller ones per key."""
 """Views repaint at most this often however fast events arrive (coalescing)."""
 
 
@@ -34,6 +39,7 @@ class MainScreen(RunnerScreen):
         self.note = ""
         self.log_search = ""
         self._warned = 0
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield RunHeader(clock=self.osmo.clock, id="header")
@@ -208,13 +214,28 @@ class MainScreen(RunnerScreen):
             self.log_search = text
             self._show_task(fresh=True)
             return
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        snapshot = self.osmo.session.snapshot
+        if snapshot is not None and len(snapshot.groups) > SEARCH_DEBOUNCE_GROUPS:
+            # a re-layout of thousands of groups per keystroke would lag the typing
+            self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._apply_search(text))
+        else:
+            self._apply_search(text)
+
+    def _apply_search(self, text: str) -> None:
+        self._search_timer = None
         graph, table = self.query_one(GroupGraph), self.query_one(TaskTable)
         graph.search = table.search = text
         graph.relayout()
         table.rebuild()
 
     @on(Input.Submitted, "#search")
-    def _search_done(self) -> None:
+    def _search_done(self, message: Input.Submitted) -> None:
+        if self._search_timer is not None:  # enter applies a pending search at once
+            self._search_timer.stop()
+            self._apply_search(message.value)
         self._close_search()
 
     def _close_search(self) -> None:
