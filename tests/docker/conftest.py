@@ -128,3 +128,106 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         return result
 
     return _run
+
+
+# --- the local OCI registry (scripts/services/registry.sh) ---------------------------------------
+
+REGISTRY_SCRIPT = ROOT / "scripts" / "services" / "registry.sh"
+REGISTRY_VERSIONS = ROOT / "scripts" / "registry" / "versions.sh"
+REAL_HOME = os.environ.get("HOME") or os.path.expanduser("~")
+"""Read at import, before the autouse fixture points HOME at a temporary directory."""
+REGISTRY_TAGS = ("amd64", "arm64", "multi")
+"""What registry.sh pushes to osmo-tui/base: the two stand-ins and their manifest list."""
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+)
+
+
+def registry_paths() -> dict[str, str]:
+    """REGISTRY_* as scripts/registry/versions.sh defines them (the cache under the real HOME)."""
+    names = ("REGISTRY_ADDR", "REGISTRY_BIN", "REGISTRY_RUN", "REGISTRY_VERSION")
+    out = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'source "{REGISTRY_VERSIONS}"; ' + "; ".join(f'echo "${n}"' for n in names),
+        ],
+        env={**os.environ, "HOME": REAL_HOME},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(zip(names, out.stdout.splitlines(), strict=True))
+
+
+class Registry:
+    """The local registry's HTTP API (plain http on 127.0.0.0/8, which Docker trusts)."""
+
+    def __init__(self, addr: str) -> None:
+        self.addr = addr
+
+    def _request(self, method: str, path: str, body: bytes | None = None, **headers: str) -> Any:
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"http://{self.addr}/v2/{path}", data=body, method=method, headers=headers
+        )
+        return urllib.request.urlopen(request, timeout=10)
+
+    def manifest(self, repo: str, ref: str) -> tuple[bytes, str, str]:
+        """(the manifest's bytes, its media type, its digest)."""
+        with self._request("GET", f"{repo}/manifests/{ref}", Accept=",".join(MANIFEST_TYPES)) as r:
+            return r.read(), r.headers["Content-Type"], r.headers["Docker-Content-Digest"]
+
+    def put_manifest(self, repo: str, tag: str, body: bytes, media_type: str) -> None:
+        with self._request("PUT", f"{repo}/manifests/{tag}", body, **{"Content-Type": media_type}):
+            pass
+
+    def problem(self) -> str:
+        """Why this registry cannot serve the tests ('' when it can)."""
+        try:
+            with self._request("GET", ""):
+                pass
+            for tag in REGISTRY_TAGS:
+                self.manifest("osmo-tui/base", tag)
+        except Exception as exc:
+            return f"http://{self.addr}: {exc}"
+        return ""
+
+
+def _registry_missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"local registry unavailable in CI: {reason}", pytrace=False)
+    pytest.skip(f"local registry unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def registry(docker_client: Any) -> Registry:
+    """The local registry with osmo-tui/base:{amd64,arm64,multi}, started here when it is built."""
+    from pathlib import Path
+
+    paths = registry_paths()
+    found = Registry(paths["REGISTRY_ADDR"])
+    if not found.problem():
+        return found
+    binary = Path(paths["REGISTRY_BIN"])
+    if not binary.is_file():
+        _registry_missing(f"{binary} is not built (run `bash {REGISTRY_SCRIPT}`, ~2 min once)")
+    proc = subprocess.run(
+        ["bash", str(REGISTRY_SCRIPT)],
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "HOME": REAL_HOME},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode != 0:
+        _registry_missing(f"{REGISTRY_SCRIPT.name} failed: {proc.stderr.strip()[-2000:]}")
+    problem = found.problem()
+    if problem:
+        _registry_missing(f"not serving after {REGISTRY_SCRIPT.name}: {problem}")
+    return found

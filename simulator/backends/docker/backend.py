@@ -112,7 +112,7 @@ class DockerBackend(Backend):
         self._waiting_reason: dict[str, str] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._health_task: asyncio.Task[Any] | None = None
-        self._image_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._image_locks: dict[str, asyncio.Lock] = {}
         self._image_ids: dict[tuple[str, str], str] = {}
         self._network_lock = asyncio.Lock()
         self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="osmo-docker")
@@ -407,7 +407,10 @@ class DockerBackend(Backend):
     async def _image(self, attempt: Attempt, arch: str) -> str | None:
         assert self._plan is not None
         ref = str(self._plan.tasks[attempt.task].spec.image)
-        lock = self._image_locks.setdefault((ref, arch), asyncio.Lock())
+        # One lock per reference, not per (reference, arch): the engine keeps one architecture
+        # per tag, so a concurrent pull of the same tag for the other arch would retag it
+        # between this pull and the lookup of its result.
+        lock = self._image_locks.setdefault(ref, asyncio.Lock())
         loop = asyncio.get_running_loop()
 
         def progress(line: str) -> None:

@@ -33,13 +33,19 @@ def local_for_arch(client: Any, ref: str, arch: str) -> str | None:
     image = _local(client, ref)
     if image is None:
         return None
-    if image.attrs.get("Architecture") == arch:
+    own = image.attrs.get("Architecture")
+    if own == arch:
         return str(image.id)
     variant = (image.labels or {}).get(VARIANT_LABEL.format(arch=arch))
     if variant:
         other = _local(client, variant)
         if other is not None and other.attrs.get("Architecture") == arch:
-            return str(other.id)
+            # Only a pair that names each other are siblings. An image built FROM a stand-in
+            # inherits its label, and must not be swapped for the bare stand-in of `arch`.
+            back = (other.labels or {}).get(VARIANT_LABEL.format(arch=own))
+            mirror = _local(client, back) if back else None
+            if mirror is not None and mirror.id == image.id:
+                return str(other.id)
     return None
 
 
@@ -76,6 +82,8 @@ def pull(client: Any, ref: str, arch: str, progress: Callable[[str], None]) -> s
     found = local_for_arch(client, ref, arch)
     if found is None:
         raise PullError(f"Failed to pull image {ref}: no linux/{arch} image after the pull")
+    # The stream is sampled every 2 s, so a quick pull shows only its first line: say it ended.
+    progress(f"Pulled image {ref} for linux/{arch}")
     return found
 
 
