@@ -155,8 +155,10 @@ def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
         path.write_text(workflow_yaml())
-        empty = asyncio.run(_empty_paint())
-        paint = asyncio.run(_first_paint(path))
+        # best of 3: one sample swung from 0.5 s to 1.65 s when another benchmark had just
+        # filled memory (the VM reclaims page cache aggressively)
+        empty = min(asyncio.run(_empty_paint()) for _ in range(3))
+        paint = min(asyncio.run(_first_paint(path)) for _ in range(3))
         ui, bare = asyncio.run(_event_costs(path))
         save, load = asyncio.run(_save_to_run(path))
         big = Path(tmp) / "big.yaml"
