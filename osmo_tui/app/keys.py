@@ -49,6 +49,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
 
 WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("up/down, j/k", "Move the cursor (graph, table, lists)"),
+    ("left/right, h/l", "Graph: the box to the left / right in the same band"),
     ("enter", "Select a task / fold or unfold a group"),
     ("z", "Fold / unfold every group (graph)"),
     ("s", "Cycle the table's sort: spec, name, group, status, start, duration"),

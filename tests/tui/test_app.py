@@ -21,7 +21,7 @@ from simulator.engine.events import CancelRequested, TaskLog
 from simulator.engine.snapshot import RunSnapshot
 from simulator.engine.status import TaskStatus, WorkflowStatus
 from tests.tui.conftest import settle, wait_for
-from tests.tui.plans import big_plan, completed_events, small_plan
+from tests.tui.plans import big_plan, completed_events, make_plan, small_plan
 from tests.tui.screen_text import screen_text
 
 INSTANT = math.inf
@@ -375,3 +375,38 @@ async def test_search_of_a_large_graph_waits_for_a_pause_in_typing(
         await pilot.pause()
         assert layouts[-1] == "t00" and graph.search == "t00"
         assert "t00" not in layouts[:-1]  # applied on enter, not after the debounce
+
+
+async def test_left_and_right_move_between_boxes_of_a_band() -> None:
+    plan = make_plan(
+        "wide",
+        {
+            "src": (["s1"], []),
+            "left": (["l1", "l2", "l3"], ["src"]),
+            "right": (["r1"], ["src"]),
+            "sink": (["k1"], ["left", "right"]),
+        },
+    )
+    app = make_app(plan=plan, speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        graph.focus()
+
+        def at() -> tuple[str, str]:
+            row = graph.current
+            assert row is not None
+            return row.group, row.task
+
+        graph.select_task("l2")
+        assert at() == ("left", "l2")
+        await pilot.press("l")  # right: the row at the same height of `right` is its task r1
+        assert at() == ("right", "r1")
+        await pilot.press("right")  # the band's last box: stay
+        assert at() == ("right", "r1")
+        await pilot.press("h")
+        assert at() == ("left", "l1")  # the row at the height of r1
+        await pilot.press("left", "k", "k")
+        assert at() == ("src", "s1")
+        await pilot.press("l")  # alone in its band
+        assert at() == ("src", "s1")

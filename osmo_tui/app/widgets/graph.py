@@ -73,6 +73,8 @@ class GroupGraph(LinesView):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "cursor(-10)", show=False),
         Binding("pagedown", "cursor(10)", show=False),
+        Binding("left,h", "sideways(-1)", "Box to the left", show=False),
+        Binding("right,l", "sideways(1)", "Box to the right", show=False),
         Binding("enter", "activate", "Select/fold", show=False),
         Binding("z", "fold_all", "Fold all"),
     ]
@@ -370,6 +372,25 @@ class GroupGraph(LinesView):
         row = self.current
         if row is not None and row.kind == "task":
             self.post_message(self.TaskSelected(self, row.task, activated=False))
+
+    def action_sideways(self, direction: int) -> None:
+        """Move to the nearest box left (-1) or right (+1) in the same band, on the row at the
+        same height if it has one (else its nearest); at the band's end, stay."""
+        plan = self.plan
+        if not self._targets or plan is None:
+            return
+        y0, x0 = self._targets[self.cursor][0], self._target_x[self.cursor]
+        band = plan.at(y0)[0]
+        best: tuple[int, int, int] | None = None  # (distance in x, distance in y, index)
+        for i, (y, _row) in enumerate(self._targets):
+            dx = (self._target_x[i] - x0) * direction
+            if dx <= 0 or not band.y <= y < band.y + band.height:
+                continue
+            key = (dx, abs(y - y0), i)
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            self.action_cursor(best[2] - self.cursor)
 
     def _show_cursor(self) -> None:
         """Scroll (down and sideways) so that the cursor's row and its box are in view."""
