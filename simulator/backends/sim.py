@@ -57,6 +57,7 @@ from simulator.engine.events import (
 from simulator.engine.gcpause import gc_paused
 from simulator.engine.machine import CancelError, Engine
 from simulator.engine.plan import Plan
+from simulator.engine.rules import start_timeout_message
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.engine.status import STATUS_EXIT_CODES, TaskStatus
 from simulator.errors import BackendError
@@ -66,9 +67,6 @@ __all__ = ["SimRun", "load_scenario"]
 _Gang = list[tuple[str, int, int]]
 """(task, retry, generation) placed together."""
 _Fifo = deque[tuple[float, int, str]]
-START_TIMEOUT = 1800.0
-START_TIMEOUT_TEXT = "30m"
-"""OSMO's `max_pod_restart_limit` (service config, default 30m): the start timeout."""
 _NO_SCRIPT = InferredTask(None, None, (), "", "")
 """What a task without a spec (a plan built in code) says: nothing."""
 
@@ -415,15 +413,14 @@ class SimRun:
                 code = STATUS_EXIT_CODES.get(status)
                 message = attempt.message or f"simulated {status}"
                 self._soon(attempt.init, task, TaskFailed(end, task, retry, status, code, message))
-            elif attempt.init > START_TIMEOUT:
+            elif attempt.init > self.plan.start_timeout:
                 # OSMO fails a pod still pulling/initializing after max_pod_restart_limit (§5.9)
-                end = self.now + START_TIMEOUT
+                limit = self.plan.start_timeout
+                end = self.now + limit
                 status = TaskStatus.FAILED_START_TIMEOUT
                 code = STATUS_EXIT_CODES[status]
-                message = f"Task did not start within {START_TIMEOUT_TEXT} (still initializing)."
-                self._later(
-                    START_TIMEOUT, task, TaskFailed(end, task, retry, status, code, message)
-                )
+                message = start_timeout_message(self.plan.start_timeout_text)
+                self._later(limit, task, TaskFailed(end, task, retry, status, code, message))
             elif attempt.init == 0.0:
                 self._feed(TaskReady(end, task, retry))  # generation checked just above
             else:

@@ -110,4 +110,6 @@ def plan_from_spec(loaded: LoadedWorkflow, *, workflow_id: str | None = None) ->
         default_exit_actions=exit_actions(pool.default_exit_actions),
         exec_timeout_text=exec_text,
         queue_timeout_text=queue_text,
+        start_timeout=parse_duration(pool.max_pod_restart_limit),
+        start_timeout_text=pool.max_pod_restart_limit,
     )

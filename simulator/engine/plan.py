@@ -67,3 +67,7 @@ class Plan:
     exec_timeout_text: str = "60d"
     queue_timeout_text: str = "60d"
     """The timeouts as the user wrote them, for OSMO's messages."""
+    start_timeout: float = 1800.0
+    """Seconds an attempt may stay placed but not ready (pulling, creating) before it fails
+    FAILED_START_TIMEOUT: OSMO's service setting `max_pod_restart_limit` (SPEC §5.9)."""
+    start_timeout_text: str = "30m"

@@ -5,6 +5,10 @@ queue; each is stamped with the wall-clock seconds since the run started (the cl
 injectable), fed to the engine, and the engine's actions become Backend coroutine calls, run in
 order by one worker so a kill never overtakes the create it follows. Timers use `call_later`.
 `backend.close()` runs on every exit path.
+
+OSMO's start timeout is kept here, for every real backend: an attempt placed on a node
+(INITIALIZING) that is not ready after `plan.start_timeout` (a pull or a container create that
+hangs) is killed and fails FAILED_START_TIMEOUT, exit 3005 (SPEC §5.9).
 """
 
 from __future__ import annotations
@@ -36,16 +40,23 @@ from simulator.engine.events import (
     Event,
     RunStarted,
     RunWarning,
+    TaskExited,
     TaskFailed,
+    TaskInitializing,
     TaskLog,
+    TaskReady,
+    TaskRunning,
     TimerFired,
 )
 from simulator.engine.machine import CancelError, Engine
 from simulator.engine.plan import Plan
-from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.engine.rules import rank, start_timeout_message
+from simulator.engine.status import STATUS_EXIT_CODES, TaskStatus, WorkflowStatus
 from simulator.errors import OsmoTuiError
 
 OnEvent = Callable[[Event], None]
+_STARTED = (TaskReady, TaskRunning, TaskExited, TaskFailed)
+"""Reports that end an attempt's start (ready at its barrier, running, or over)."""
 
 
 class BackendLike(Protocol):
@@ -188,13 +199,43 @@ class RealtimeRun:
             _, scope, name, message, force = item
             self._cancel_now(scope, name, message, force, on_event)
             return
+        if isinstance(item, tuple) and item and item[0] == "start_timeout":
+            self._start_timed_out(item[1], item[2], on_event)
+            return
         event = dataclasses.replace(item, time=max(self.now(), self.engine.now))
         if isinstance(event, TaskLog | RunWarning):
             on_event(event)
             return
         outputs, actions = self.engine.handle(event)
         on_event(event)
+        self._watch_start(event)
         self._deliver(outputs, actions, on_event)
+
+    def _watch_start(self, event: Event) -> None:
+        """Arm the start timeout when an attempt is placed; disarm it once it has started."""
+        if isinstance(event, TaskInitializing):
+            assert self._loop is not None
+            key = f"start-timeout:{event.task}:{event.retry}"
+            item = ("start_timeout", event.task, event.retry)
+            self._timers[key] = self._loop.call_later(self.plan.start_timeout, self._put, item)
+        elif isinstance(event, _STARTED):
+            handle = self._timers.pop(f"start-timeout:{event.task}:{event.retry}", None)
+            if handle is not None:
+                handle.cancel()
+
+    def _start_timed_out(self, task: str, retry: int, on_event: OnEvent) -> None:
+        self._timers.pop(f"start-timeout:{task}:{retry}", None)
+        engine = self.engine
+        if engine.task_retry(task) != retry or rank(engine.task_status(task)) > rank(
+            TaskStatus.INITIALIZING
+        ):
+            return  # a newer attempt, or this one started meanwhile
+        assert self._actions is not None
+        message = start_timeout_message(self.plan.start_timeout_text)
+        self._actions.put_nowait(KillTask(task, retry, message))
+        status = TaskStatus.FAILED_START_TIMEOUT
+        code = STATUS_EXIT_CODES[status]
+        self._receive(TaskFailed(self.now(), task, retry, status, code, message), on_event)
 
     def _cancel_now(
         self, scope: str, name: str, message: str, force: bool, on_event: OnEvent

@@ -67,6 +67,12 @@ def queue_timeout_message(limit: str) -> str:
     return f"Task stayed in queue longer than the set limit of {limit}."
 
 
+def start_timeout_message(limit: str) -> str:
+    """FAILED_START_TIMEOUT: placed, but still pulling or creating after `max_pod_restart_limit`
+    (OSMO sets no text of its own we could find; this one says what happened)."""
+    return f"Task did not start within {limit} (still initializing)."
+
+
 def exec_timeout_message(limit: str) -> str:
     return f"Task ran longer than the set limit of {limit}."
 

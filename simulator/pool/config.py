@@ -11,6 +11,7 @@ Pool-config file (`--pool-config P`, else `$OSMO_TUI_POOL_CONFIG`, else `./osmo-
     default_queue_timeout: 60d
     max_exec_timeout: 60d            # ... and the caps applied to any value
     max_queue_timeout: 60d
+    max_pod_restart_limit: 30m       # start timeout: placed but not started this long fails
     max_num_tasks: 50                # set it to make "more than N tasks" an error (OSMO: 20)
     topology_keys: []                # keys `resources.*.topology[].key` may use
     gpu_guarantee: 8                 # GPUs a NORMAL/HIGH group may request (LOW: any)
@@ -118,6 +119,9 @@ class PoolConfig(BaseModel):
     """Longer exec_timeout values are cut down to this."""
     max_queue_timeout: str = "60d"
     """Longer queue_timeout values are cut down to this."""
+    max_pod_restart_limit: str = "30m"
+    """OSMO's start timeout (a service setting): an attempt placed on a node but not started
+    (pulling its image, creating its container) this long fails FAILED_START_TIMEOUT."""
     max_num_tasks: int | None = None
     """None: OSMO's server default of 20 is only a warning; set: more tasks is an error."""
     topology_keys: list[str] = Field(default_factory=_empty_list)
@@ -146,6 +150,7 @@ class PoolConfig(BaseModel):
         "default_queue_timeout",
         "max_exec_timeout",
         "max_queue_timeout",
+        "max_pod_restart_limit",
         mode="before",
     )
     @classmethod

@@ -355,3 +355,47 @@ def test_registry_script_fails_loudly_with_the_log_tail(registry: Registry, tmp_
     assert done.returncode == 1
     assert "[registry.sh] ERROR: the registry exited at start" in done.stderr
     assert "invalid port" in done.stderr  # the tail of the registry's own log
+
+
+@contextlib.contextmanager
+def _silent_registry() -> Iterator[int]:
+    """A port that accepts connections and never answers: a registry that hangs."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_pull_that_hangs_ends_in_the_start_timeout(run_workflow: Any) -> None:
+    """OSMO's start timeout (`max_pod_restart_limit`, 30m by default; 2s from the pool config
+    here) bounds a pull from a registry that never answers: FAILED_START_TIMEOUT, exit 3005."""
+    from simulator.pool.config import load_pool
+
+    pool = load_pool(overrides={"max_pod_restart_limit": "2s"})
+    with _silent_registry() as port:
+        ref = f"127.0.0.1:{port}/osmo-tui/hang:1"
+        result = run_workflow(_workflow(("t", ref, "host")), backend=_backend("missing"), pool=pool)
+    status, code, message = result.final()["t"]
+    assert (status, code) == ("FAILED_START_TIMEOUT", 3005)
+    assert message == "Task did not start within 2s (still initializing)."
+    assert result.status == "FAILED"

@@ -249,3 +249,49 @@ def test_a_failing_backend_call_becomes_a_backend_error_status() -> None:
     assert snap.tasks["a1"].status == "FAILED_BACKEND_ERROR" and snap.tasks["a1"].exit_code == 3001
     assert snap.tasks["b1"].status == "FAILED_UPSTREAM" and str(snap.status) == "FAILED"
     assert any("backend error during create_group" in w for w in snap.warnings)
+
+
+class SlowStartBackend(ProcessBackend):
+    """Tasks named in `stuck` are placed (INITIALIZING) but never get ready: an image pull or a
+    container create that hangs."""
+
+    def __init__(self, commands: dict[str, str], stuck: set[str]) -> None:
+        super().__init__(commands)
+        self.stuck = stuck
+
+    async def start_attempt(self, task: str, retry: int) -> None:
+        if task not in self.stuck:
+            await super().start_attempt(task, retry)
+            return
+        self._emit(TaskScheduling(0.0, task, retry))
+        self._emit(TaskInitializing(0.0, task, retry, node="localhost"))
+
+
+def test_start_timeout_fails_an_attempt_that_never_starts() -> None:
+    """OSMO's max_pod_restart_limit on a real backend: the stuck task is killed and fails
+    FAILED_START_TIMEOUT (3005). As in the simulator, that opens the barrier for its ready lead,
+    which runs; a non-lead failure does not fail the group, and the downstream group runs."""
+    plan = make_plan(
+        {"g": ["lead", "stuck"], "h": ["after"]},
+        upstream={"h": ["g"]},
+        start_timeout=0.4,
+        start_timeout_text="400ms",
+    )
+    backend = SlowStartBackend({"lead": "sleep 0.2", "after": "exit 0"}, stuck={"stuck"})
+    snap = _run(plan, backend)
+    stuck = snap.tasks["stuck"]
+    assert (stuck.status, stuck.exit_code) == ("FAILED_START_TIMEOUT", 3005)
+    assert stuck.message == "Task did not start within 400ms (still initializing)."
+    assert 0.3 < (stuck.end_time or 0) < 5
+    assert "kill stuck" in backend.calls
+    lead = snap.tasks["lead"]
+    assert (lead.status, lead.exit_code) == ("COMPLETED", 0)
+    assert (lead.end_time or 0) >= (stuck.end_time or 0) + 0.15  # released when `stuck` failed
+    assert snap.tasks["after"].status == "COMPLETED" and snap.status == "COMPLETED"
+    assert backend.closed == 1 and not backend.procs
+
+
+def test_start_timeout_spares_attempts_that_started() -> None:
+    plan = make_plan({"a": ["a1"]}, start_timeout=0.2, start_timeout_text="200ms")
+    snap = _run(plan, ProcessBackend({"a1": "sleep 0.6"}))
+    assert (snap.tasks["a1"].status, snap.tasks["a1"].exit_code) == ("COMPLETED", 0)
