@@ -17,7 +17,6 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.strip import Strip
 
 from osmo_tui.app import style as st
 from osmo_tui.app.widgets.graph_layout import BOX, PORT, Band, Gap, Layout, Node, depths, layout
@@ -220,24 +219,13 @@ class GroupGraph(LinesView):
 
     # --- rendering ---------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        """Only the part of the line in view: a wide band has thousands of boxes off screen."""
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.size.width
-        rich_style = self.rich_style
-        if index >= self.virtual_size.height:
-            return Strip.blank(width, rich_style)
-        start, segments = self._window(index, scroll_x, scroll_x + width)
-        strip = Strip(segments).apply_style(rich_style)
-        return strip.crop_extend(scroll_x - start, scroll_x - start + width, rich_style)
-
     def line(self, y: int) -> list[Segment]:
-        start, segments = self._window(y, 0, self.virtual_size.width)
+        start, segments = self.window(y, 0, self.virtual_size.width)
         return [Segment(" " * start), *segments] if start else segments
 
-    def _window(self, y: int, left: int, right: int) -> tuple[int, list[Segment]]:
-        """Segments covering columns [left, right) of line `y`, and the column they start at."""
+    def window(self, y: int, left: int, right: int) -> tuple[int, list[Segment]]:
+        """Only the part of the line in view (a wide band has thousands of boxes off screen):
+        segments covering columns [left, right) of line `y`, and the column they start at."""
         plan = self.plan
         if plan is None or not plan.order:
             return 0, self.placeholder() if self.snapshot is None else []

@@ -27,6 +27,11 @@ class LinesView(ScrollView, can_focus=True):
         """The segments of content line `y` (0-based, may be shorter than the width)."""
         raise NotImplementedError
 
+    def window(self, y: int, left: int, right: int) -> tuple[int, list[Segment]]:
+        """Segments covering at least columns [left, right) of line `y`, and the column they
+        start at. The default is the whole line; a view with very wide lines renders less."""
+        return 0, self.line(y)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
@@ -34,8 +39,9 @@ class LinesView(ScrollView, can_focus=True):
         rich_style = self.rich_style
         if index >= self.virtual_size.height:
             return Strip.blank(width, rich_style)
-        strip = Strip(self.line(index)).apply_style(rich_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, rich_style)
+        start, segments = self.window(index, scroll_x, scroll_x + width)
+        strip = Strip(segments).apply_style(rich_style)
+        return strip.crop_extend(scroll_x - start, scroll_x - start + width, rich_style)
 
     def scroll_to_line(self, y: int) -> None:
         """Bring content line `y` into view (minimal scroll)."""
