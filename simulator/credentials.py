@@ -14,6 +14,7 @@ Docker and Kubernetes backends inject the values from it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,20 @@ def load_credentials(path: Path | None = None) -> dict[str, dict[str, str]]:
 
 def _error(message: str, where: Location) -> SpecErrors:
     return SpecErrors([SpecError(message, where)])
+
+
+def problems(
+    wanted: dict[str, Any], store: dict[str, dict[str, str]]
+) -> Iterator[tuple[str, str | None, str]]:
+    """What OSMO's `validate_generic_cred` refuses in one task's `credentials:`, in order:
+    (credential, its env var for a key problem else None, OSMO's message)."""
+    for name, form in wanted.items():
+        if name not in store:
+            yield name, None, not_found(name)
+        elif isinstance(form, dict):
+            for env, key in form.items():
+                if key not in store[name]:
+                    yield name, env, bad_key(key, store[name])
 
 
 def not_found(name: str) -> str:

@@ -22,16 +22,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from osmo_tui.cli.cmd_validate import submission
+    from osmo_tui.cli.cmd_validate import load_options
     from simulator.spec.graph import render_graph
     from simulator.spec.loader import load_workflow
 
-    loaded = load_workflow(
-        args.file,
-        set_values=args.set_values,
-        set_strings=args.set_strings,
-        pool_config=args.pool_config,
-        submission=submission(args),
-    )
+    loaded = load_workflow(args.file, **load_options(args))
     print(render_graph(loaded.spec, loaded.pool, args.format))
     return 0

@@ -112,7 +112,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from osmo_tui.cli.cmd_validate import submission
+    from osmo_tui.cli.cmd_validate import load_options
     from simulator.backends.scenario import Scenario, load_scenario
     from simulator.engine.from_spec import plan_from_spec
     from simulator.errors import SpecError, SpecErrors, UsageError
@@ -123,14 +123,10 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     scenario_path = getattr(args, "scenario", None)
     scenario = load_scenario(scenario_path) if scenario_path else Scenario()
     try:
-        pool = _pool(getattr(args, "pool_config", None), scenario)
-        loaded = load_workflow(
-            args.file,
-            set_values=getattr(args, "set_values", ()) or (),
-            set_strings=getattr(args, "set_strings", ()) or (),
-            pool=pool,
-            submission=submission(args),
-        )
+        options = load_options(args)
+        # the pool config with the scenario's pool keys over it, instead of the bare config
+        options["pool"] = _pool(options.pop("pool_config"), scenario)
+        loaded = load_workflow(args.file, **options)
     except SpecErrors as exc:
         raise _Invalid([e.render() for e in exc.errors]) from None
     except SpecError as exc:

@@ -58,6 +58,16 @@ def submission(args: argparse.Namespace) -> Any:
     return Submission(labels=labels, priority=parse_priority(getattr(args, "priority", "NORMAL")))
 
 
+def load_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`load_workflow`'s keyword arguments from the flags of `add_spec_options`."""
+    return {
+        "set_values": getattr(args, "set_values", None) or (),
+        "set_strings": getattr(args, "set_strings", None) or (),
+        "pool_config": getattr(args, "pool_config", None),
+        "submission": submission(args),
+    }
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "validate",
@@ -100,13 +110,7 @@ def run(args: argparse.Namespace) -> int:
         with gc_paused():
             from simulator.spec.loader import load_workflow
 
-            loaded = load_workflow(
-                args.file,
-                set_values=args.set_values,
-                set_strings=args.set_strings,
-                pool_config=args.pool_config,
-                submission=submission(args),
-            )
+            loaded = load_workflow(args.file, **load_options(args))
     except SpecErrors as exc:
         if args.format == "json":
             import json

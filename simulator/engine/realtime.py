@@ -59,6 +59,11 @@ _STARTED = (TaskReady, TaskRunning, TaskExited, TaskFailed)
 """Reports that end an attempt's start (ready at its barrier, running, or over)."""
 
 
+def _start_key(task: str, retry: int) -> str:
+    """The start timeout's key among the run's timers (engine timers have other prefixes)."""
+    return f"start-timeout:{task}:{retry}"
+
+
 class BackendLike(Protocol):
     """`simulator.backends.base.Backend` as the driver sees it (the engine may not import it)."""
 
@@ -212,19 +217,21 @@ class RealtimeRun:
         self._deliver(outputs, actions, on_event)
 
     def _watch_start(self, event: Event) -> None:
-        """Arm the start timeout when an attempt is placed; disarm it once it has started."""
+        """Arm the start timeout when an attempt is first placed (a repeated report keeps the
+        first clock); disarm it once the attempt has started."""
         if isinstance(event, TaskInitializing):
             assert self._loop is not None
-            key = f"start-timeout:{event.task}:{event.retry}"
-            item = ("start_timeout", event.task, event.retry)
-            self._timers[key] = self._loop.call_later(self.plan.start_timeout, self._put, item)
+            key = _start_key(event.task, event.retry)
+            if key not in self._timers:
+                item = ("start_timeout", event.task, event.retry)
+                self._timers[key] = self._loop.call_later(self.plan.start_timeout, self._put, item)
         elif isinstance(event, _STARTED):
-            handle = self._timers.pop(f"start-timeout:{event.task}:{event.retry}", None)
+            handle = self._timers.pop(_start_key(event.task, event.retry), None)
             if handle is not None:
                 handle.cancel()
 
     def _start_timed_out(self, task: str, retry: int, on_event: OnEvent) -> None:
-        self._timers.pop(f"start-timeout:{task}:{retry}", None)
+        self._timers.pop(_start_key(task, retry), None)
         engine = self.engine
         if engine.task_retry(task) != retry or rank(engine.task_status(task)) > rank(
             TaskStatus.INITIALIZING

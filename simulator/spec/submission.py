@@ -109,13 +109,11 @@ def check_credentials(
     store = local_store.load_credentials(path)
     for task in users:
         cpath = (*refs[task.name].task_path, "credentials")
-        for name, form in task.credentials.items():
-            if name not in store:
-                out.add(local_store.not_found(name), (*cpath, name), key=True)
-            elif isinstance(form, dict):
-                for env, key in form.items():
-                    if key not in store[name]:
-                        out.add(local_store.bad_key(key, store[name]), (*cpath, name, env))
+        for name, env, message in local_store.problems(task.credentials, store):
+            if env is None:
+                out.add(message, (*cpath, name), key=True)
+            else:
+                out.add(message, (*cpath, name, env))
     return []
 
 

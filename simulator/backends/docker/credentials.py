@@ -41,20 +41,20 @@ class Injection:
 
 def resolve(task: str, wanted: dict[str, Any], store: dict[str, dict[str, str]]) -> Injection:
     """The env vars and files of one task's `credentials:`; OSMO's messages on unknown keys."""
-    out = Injection()
-    for name, form in wanted.items():
-        if name not in store:
+    for _name, env, message in local_store.problems(wanted, store):
+        if env is None:
             where = credentials_path()
             raise BackendError(
-                f"Task {task}: {local_store.not_found(name)} Add it to {where} "
+                f"Task {task}: {message} Add it to {where} "
                 "(the local stand-in for `osmo credential set`)"
             )
+        raise BackendError(message)
+    out = Injection()
+    for name, form in wanted.items():
         values = store[name]
         out.secrets.update(values.values())
         if isinstance(form, dict):
             for env, key in form.items():
-                if key not in values:
-                    raise BackendError(local_store.bad_key(key, values))
                 out.env[env] = values[key]
         else:
             directory = str(form).rstrip("/") or ""
