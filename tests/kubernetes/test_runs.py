@@ -179,28 +179,23 @@ workflow:
 """
 
 
+def _simulate_on(
+    tmp_path: Path, kubeconfig: str, *extra: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`osmo-tui simulate WORKFLOW --backend kubernetes --kubeconfig K ... --no-record`."""
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(WORKFLOW)
+    argv = [OSMO_TUI, "simulate", str(wf), "--backend", "kubernetes", "--kubeconfig", kubeconfig]
+    return subprocess.run(
+        [*argv, *extra, "--no-record"], capture_output=True, text=True, timeout=timeout
+    )
+
+
 def test_cli_runs_a_workflow_on_the_cluster(
     kube_cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
-    wf = tmp_path / "wf.yaml"
-    wf.write_text(WORKFLOW)
-    done = subprocess.run(
-        [
-            OSMO_TUI,
-            "simulate",
-            str(wf),
-            "--backend",
-            "kubernetes",
-            "--kubeconfig",
-            kube_cluster.kubeconfig,
-            "--namespace",
-            namespace,
-            "--json",
-            "--no-record",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = _simulate_on(
+        tmp_path, kube_cluster.kubeconfig, "--namespace", namespace, "--json", timeout=120
     )
     report = json.loads(done.stdout)
     assert done.returncode == 0, done.stderr
@@ -210,23 +205,7 @@ def test_cli_runs_a_workflow_on_the_cluster(
 
 
 def test_cli_unreachable_cluster_is_one_clear_line(tmp_path: Path) -> None:
-    wf = tmp_path / "wf.yaml"
-    wf.write_text(WORKFLOW)
-    done = subprocess.run(
-        [
-            OSMO_TUI,
-            "simulate",
-            str(wf),
-            "--backend",
-            "kubernetes",
-            "--kubeconfig",
-            str(tmp_path / "missing.kubeconfig"),
-            "--no-record",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _simulate_on(tmp_path, str(tmp_path / "missing.kubeconfig"))
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("osmo-tui: kubernetes: cannot load"), lines
@@ -243,24 +222,8 @@ def test_cli_cluster_down_at_start_is_one_clear_line_within_seconds(
     config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
     kubeconfig = tmp_path / "down.kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(config))
-    wf = tmp_path / "wf.yaml"
-    wf.write_text(WORKFLOW)
     started = time.monotonic()
-    done = subprocess.run(
-        [
-            OSMO_TUI,
-            "simulate",
-            str(wf),
-            "--backend",
-            "kubernetes",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--no-record",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _simulate_on(tmp_path, str(kubeconfig))
     assert time.monotonic() - started < 30
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
