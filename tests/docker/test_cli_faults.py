@@ -72,6 +72,12 @@ def _cli(tmp_path: Path, text: str, *args: str, name: str = "wf.yaml") -> subpro
     )
 
 
+def _gc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`osmo-tui gc` (Docker, this user's leftovers) in its own process."""
+    argv = [sys.executable, "-m", "osmo_tui.cli.main", "gc", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def _wait_running(proc: subprocess.Popen[str], tasks: int, timeout: float = 60) -> Path:
     """The run dir, once `tasks` commands are running (read from its events.jsonl)."""
     deadline = time.monotonic() + timeout
@@ -125,23 +131,11 @@ def test_sigkill_leftovers_are_removed_by_gc(docker_client: Any, tmp_path: Path)
     left = _ours(docker_client)
     assert {item.kind for item in left} == {"container", "network"}
     assert not any(item.live for item in left)  # its process is gone: stale
-    dry = subprocess.run(
-        [sys.executable, "-m", "osmo_tui.cli.main", "gc", "--dry-run"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    dry = _gc("--dry-run", timeout=60)
     assert dry.returncode == 0, dry.stderr
     assert "would remove container osmo-tui-" in dry.stdout
     assert len(_ours(docker_client)) == len(left)
-    done = subprocess.run(
-        [sys.executable, "-m", "osmo_tui.cli.main", "gc"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _gc()
     assert done.returncode == 0, done.stderr
     assert f"removed {len(left)} objects" in done.stdout.splitlines()[-1]
     assert _ours(docker_client) == []
@@ -219,12 +213,6 @@ def test_dockerd_stopping_mid_run_is_failed_backend_error(
     # abandoned (the run could not remove them), so gc takes them although pytest still runs.
     _start_dockerd()
     assert (run_dir / gc.ABANDONED_MARKER).exists() or _ours(docker_client) == []
-    done = subprocess.run(
-        [sys.executable, "-m", "osmo_tui.cli.main", "gc"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _gc()
     assert done.returncode == 0, done.stderr
     assert _ours(docker_client) == []
