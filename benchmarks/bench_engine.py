@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import wall
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -129,12 +131,8 @@ def workflow_text(tasks: int, per_group: int = 4) -> str:
 
 
 def _wall(argv: list[str], runs: int = 3) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best of `runs` wall times."""
+    return min(wall(argv) for _ in range(runs))
 
 
 def _cli(tasks: int, tmp: Path, runs: int) -> float:

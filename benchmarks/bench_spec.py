@@ -11,9 +11,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import wall
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "examples" / "hello.yaml"
@@ -26,19 +27,13 @@ _MODEL_BASELINE = (
 which any pydantic-based validator pays; the ratio against it is our own start-up overhead."""
 
 
-def _wall(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
-    return time.perf_counter() - start
-
-
 def _best(commands: dict[str, list[str]]) -> dict[str, float]:
     """Best wall time per command (the least disturbed by other load on a shared machine); runs
     are interleaved so slow phases hit every command alike."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(RUNS):
         for name, argv in commands.items():
-            times[name].append(_wall(argv))
+            times[name].append(wall(argv))
     return {name: min(values) for name, values in times.items()}
 
 
