@@ -23,7 +23,7 @@ from osmo_tui.app.widgets.graph_layout import BOX, PORT, Band, Gap, Layout, Node
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot
 
-__all__ = ["BOX", "GroupGraph", "Row", "layers"]
+__all__ = ["BOX", "GroupGraph", "Row"]
 
 PLANS_KEPT = 3
 """Layouts kept for reuse: the whole graph and the last few searches or filters."""
@@ -44,15 +44,6 @@ class Row:
     group: str
     task: str = ""
     count: int = 0
-
-
-def layers(snapshot: RunSnapshot) -> list[list[str]]:
-    """Groups by dependency depth (a group sits one layer below its deepest upstream)."""
-    depth = depths({name: g.upstream for name, g in snapshot.groups.items()})
-    out: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for name in snapshot.groups:
-        out[depth[name]].append(name)
-    return out
 
 
 def _same_graph(a: RunSnapshot | None, b: RunSnapshot | None) -> bool:
