@@ -75,24 +75,34 @@ NVIDIA_DRIVER_PATHS = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/dxg")
 
 
 @functools.lru_cache(maxsize=1)
-def host_gpus() -> tuple[int, str]:
-    """(count, model) from `nvidia-smi -L`; (0, "") without NVIDIA GPUs (never an error)."""
+def host_gpu_devices() -> tuple[tuple[str, str], ...]:
+    """(index, model) of each NVIDIA GPU from `nvidia-smi`; () without one (never an error).
+    The pool's `host` platform and the Docker backend's device inventory both read it."""
     if not any(Path(p).exists() for p in NVIDIA_DRIVER_PATHS):
-        return 0, ""  # no driver, no GPU: skip the PATH search and the shutil/subprocess imports
+        return ()  # no driver, no GPU: skip the PATH search and the shutil/subprocess imports
     import shutil
     import subprocess
 
     exe = shutil.which("nvidia-smi")
     if not exe:
-        return 0, ""
-
+        return ()
+    query = [exe, "--query-gpu=index,name", "--format=csv,noheader"]
     try:
-        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=5).stdout
+        out = subprocess.run(query, capture_output=True, text=True, timeout=5).stdout
     except (OSError, subprocess.SubprocessError):
-        return 0, ""
-    gpus = [line for line in out.splitlines() if line.startswith("GPU ")]
-    model = gpus[0].split(":", 1)[1].split("(")[0].strip() if gpus else ""
-    return len(gpus), model.removeprefix("NVIDIA ")
+        return ()
+    devices = []
+    for line in out.splitlines():
+        index, _, name = line.partition(",")
+        if index.strip():
+            devices.append((index.strip(), name.strip().removeprefix("NVIDIA ")))
+    return tuple(devices)
+
+
+def host_gpus() -> tuple[int, str]:
+    """(count, model of the first) of this host's NVIDIA GPUs; (0, "") without any."""
+    devices = host_gpu_devices()
+    return len(devices), devices[0][1] if devices else ""
 
 
 def _binfmt_enabled(name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,28 @@ def test_render_limits_come_from_the_pool(tmp_path: Path) -> None:
     pool.write_text("max_render_time: 0.05\nmax_render_memory: 200Mi\n")
     message = errors(tmp_path, "workflow:\n  name: {{ 'x' * 300 * 2**20 }}\n", pool_config=pool)[0]
     assert message.endswith(f"exceeded memory limit of {200 * 2**20} bytes")
+
+
+def test_host_gpus_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine has no GPU: a stand-in `nvidia-smi` on PATH prints what the real one prints
+    for `--query-gpu=index,name --format=csv,noheader`; the pool and the Docker inventory read
+    the same probe."""
+    from simulator.backends.docker.gpus import GpuInventory
+    from simulator.pool import platforms
+
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.parent.mkdir()
+    smi.write_text("#!/bin/sh\nprintf '0, NVIDIA A100-SXM4-80GB\\n1, NVIDIA A100-SXM4-80GB\\n'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{smi.parent}:{os.environ['PATH']}")
+    monkeypatch.setattr(platforms, "NVIDIA_DRIVER_PATHS", (str(tmp_path),))
+    platforms.host_gpu_devices.cache_clear()
+    try:
+        assert platforms.host_gpus() == (2, "A100-SXM4-80GB")
+        inventory = GpuInventory.detect()
+        assert inventory.ids == ("0", "1") and not inventory.env_only
+        monkeypatch.setattr(platforms, "NVIDIA_DRIVER_PATHS", (str(tmp_path / "none"),))
+        platforms.host_gpu_devices.cache_clear()
+        assert platforms.host_gpus() == (0, "")  # no driver: nvidia-smi is not even looked for
+    finally:
+        platforms.host_gpu_devices.cache_clear()

@@ -9,28 +9,10 @@ are real devices, requested with device requests as well.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 
 from simulator.errors import BackendError
-
-
-def _host_gpu_ids() -> list[str]:
-    exe = shutil.which("nvidia-smi")
-    if not exe:
-        return []
-    try:
-        out = subprocess.run(
-            [exe, "--query-gpu=index", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [line.strip() for line in out.splitlines() if line.strip()]
+from simulator.pool.platforms import host_gpu_devices
 
 
 @dataclass(slots=True)
@@ -47,7 +29,7 @@ class GpuInventory:
         if configured is not None:
             ids = configured.split(",") if isinstance(configured, str) else configured
             return cls(tuple(i.strip() for i in ids if str(i).strip()), env_only=True)
-        return cls(tuple(_host_gpu_ids()), env_only=False)
+        return cls(tuple(index for index, _model in host_gpu_devices()), env_only=False)
 
     @property
     def free(self) -> list[str]:
