@@ -33,10 +33,10 @@ from simulator.backends.docker.attempt import (
     open_stream,
     watch,
 )
-from simulator.backends.docker.credentials import Injection, Masker, load_credentials, resolve
 from simulator.backends.docker.gpus import GpuInventory
 from simulator.backends.docker.placement import Placement, place_task
 from simulator.backends.docker.prepare import AttemptBuilder
+from simulator.credentials import Injection, Masker, load_for_run, resolve
 from simulator.engine.events import (
     BackendReport,
     RunWarning,
@@ -190,7 +190,7 @@ class DockerBackend(Backend):
         self._sigterm = forward_sigterm(self._loop)
 
     def _check_plan(self, plan: Plan, info: dict[str, Any]) -> None:
-        store = load_credentials()
+        store = load_for_run()
         for name, tp in plan.tasks.items():
             spec = tp.spec
             self._placements[name] = place_task(self, tp)

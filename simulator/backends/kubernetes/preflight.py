@@ -16,22 +16,22 @@ def default_pool() -> Any:
 
 
 def credentials(plan: Plan, given: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
-    """The credentials the plan's tasks name, checked with OSMO's messages (docker's resolver)."""
-    from simulator.backends.docker.credentials import load_credentials, resolve
+    """The credentials the plan's tasks name, checked with OSMO's messages (as Docker does)."""
+    from simulator.credentials import load_for_run, resolve
 
     wanted = {
         t.name: objects.spec_dict(t.spec).get("credentials") or {} for t in plan.tasks.values()
     }
     if not any(wanted.values()):
         return {}
-    store = load_credentials() if given is None else given
+    store = load_for_run() if given is None else given
     for task, creds in wanted.items():
         resolve(task, creds, store)
     return {c: store[c] for creds in wanted.values() for c in creds}
 
 
 def masker(store: dict[str, dict[str, str]]) -> Callable[[str], str]:
-    from simulator.backends.docker.credentials import Masker
+    from simulator.credentials import Masker
 
     return Masker({v for values in store.values() for v in values.values()})
 
