@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import UsageError
 
 if TYPE_CHECKING:
-    from simulator.backends.base import Backend
+    from simulator.engine.port import Backend
 
 BACKENDS: dict[str, str] = {
     "docker": "simulator.backends.docker:DockerBackend",

@@ -41,6 +41,7 @@ from simulator.engine.actions import (
 from simulator.engine.events import (
     BackendReport,
     CancelRequested,
+    CancelScope,
     EngineInput,
     Event,
     RunStarted,
@@ -191,7 +192,11 @@ class SimRun:
         return events
 
     def cancel(
-        self, scope: str = "workflow", name: str = "", message: str = "", at: float | None = None
+        self,
+        scope: CancelScope = "workflow",
+        name: str = "",
+        message: str = "",
+        at: float | None = None,
     ) -> list[Event]:
         """Cancel now, or at virtual time `at` between now and the next event (a player that
         shows time moving between events cancels where it shows it); raises `CancelError` as
@@ -287,9 +292,9 @@ class SimRun:
 
     def _scripted_cancel(self, event: CancelAt) -> None:
         target = event.cancel
-        if target == "workflow":
-            scope, name = "workflow", ""
-        else:
+        scope: CancelScope = "workflow"
+        name = ""
+        if target != "workflow":
             scope, name = ("group" if target in self.plan.groups else "task"), target
         request = CancelRequested(self.now, scope, name, event.message, self.user, event.force)
         try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from simulator.engine.timers import TimerKey
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class CreateGroup:
@@ -61,7 +63,7 @@ class RestartTask:
 class ArmTimer:
     """Deliver `TimerFired(key)` at run time `at` (seconds since the run started)."""
 
-    key: str
+    key: TimerKey
     at: float
     kind: ClassVar[str] = "arm_timer"
 
@@ -70,7 +72,7 @@ class ArmTimer:
 class CancelTimer:
     """The timer `key` is no longer needed (firing it anyway is harmless: the engine ignores it)."""
 
-    key: str
+    key: TimerKey
     kind: ClassVar[str] = "cancel_timer"
 
 

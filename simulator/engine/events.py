@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from simulator.engine.status import TaskStatus, WorkflowStatus
 
 _T = TypeVar("_T")
+
+CancelScope = Literal["workflow", "group", "task"]
+"""What a cancel applies to (OSMO cancels a workflow; osmo-tui also a group or one task)."""
 
 
 def _fast_init(cls: type[_T]) -> type[_T]:
@@ -145,7 +148,7 @@ class CancelRequested:
     """Cancel the workflow (`scope="workflow"`), one group or one task."""
 
     time: float
-    scope: str = "workflow"
+    scope: CancelScope = "workflow"
     name: str = ""
     message: str = ""
     user: str = ""

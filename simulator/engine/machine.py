@@ -9,7 +9,7 @@ of the group it touches), so 100,000 tasks simulate in seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from simulator.engine import rules
 from simulator.engine.actions import (
@@ -42,6 +42,7 @@ from simulator.engine.events import (
 from simulator.engine.plan import Plan
 from simulator.engine.records import GroupRecord, TaskRecord
 from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.engine.timers import parse_timer_key, timer_key
 from simulator.errors import OsmoTuiError
 
 # Enum member access is slow on Python 3.11: the hot path uses module constants and frozensets.
@@ -261,7 +262,9 @@ class Engine:
             return
         if status in _CANCELED and group.status is _PROCESSING and not force:
             group.pending_cancel = (status, message)
-            self._act.append(ArmTimer(f"cancel:{group.name}", self.now + rules.CANCEL_RETRY_DELAY))
+            self._act.append(
+                ArmTimer(timer_key("cancel", group.name), self.now + rules.CANCEL_RETRY_DELAY)
+            )
             return
         created = False
         for task in group.tasks:
@@ -507,17 +510,25 @@ class Engine:
             raise CancelError(f"Unknown cancel scope {event.scope!r}: use workflow, group or task.")
 
     def _timer(self, key: str) -> None:
-        kind, _, name = key.partition(":")
+        parsed = parse_timer_key(key)
+        if parsed is None:
+            return
+        kind, name = parsed
         group = self.groups.get(name)
         if group is None or group.status in _GROUP_FINISHED:
             return
-        if kind == "queue" and group.status is _SCHEDULING:
-            message = rules.queue_timeout_message(self.plan.queue_timeout_text)
-            self._group_update(group, _FAILED_QUEUE_TIMEOUT, None, message)
-        elif kind == "exec":
-            message = rules.exec_timeout_message(self.plan.exec_timeout_text)
-            self._group_update(group, _FAILED_EXEC_TIMEOUT, None, message)
-        elif kind == "cancel" and group.pending_cancel is not None:
-            status, message = group.pending_cancel
-            group.pending_cancel = None
-            self._group_update(group, status, None, message)
+        match kind:
+            case "queue":
+                if group.status is _SCHEDULING:
+                    message = rules.queue_timeout_message(self.plan.queue_timeout_text)
+                    self._group_update(group, _FAILED_QUEUE_TIMEOUT, None, message)
+            case "exec":
+                message = rules.exec_timeout_message(self.plan.exec_timeout_text)
+                self._group_update(group, _FAILED_EXEC_TIMEOUT, None, message)
+            case "cancel":
+                if group.pending_cancel is not None:
+                    status, message = group.pending_cancel
+                    group.pending_cancel = None
+                    self._group_update(group, status, None, message)
+            case _:
+                assert_never(kind)

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import assert_never
 
 from simulator.engine.actions import (
     Action,
@@ -36,7 +36,10 @@ from simulator.engine.actions import (
     RestartTask,
 )
 from simulator.engine.events import (
+    BackendReport,
     CancelRequested,
+    CancelScope,
+    EngineOutput,
     Event,
     RunStarted,
     RunWarning,
@@ -50,6 +53,7 @@ from simulator.engine.events import (
 )
 from simulator.engine.machine import CancelError, Engine
 from simulator.engine.plan import Plan
+from simulator.engine.port import Backend
 from simulator.engine.rules import rank, start_timeout_message
 from simulator.engine.status import STATUS_EXIT_CODES, TaskStatus, WorkflowStatus
 from simulator.errors import OsmoTuiError
@@ -59,24 +63,34 @@ _STARTED = (TaskReady, TaskRunning, TaskExited, TaskFailed)
 """Reports that end an attempt's start (ready at its barrier, running, or over)."""
 
 
-def _start_key(task: str, retry: int) -> str:
-    """The start timeout's key among the run's timers (engine timers have other prefixes)."""
-    return f"start-timeout:{task}:{retry}"
+@dataclasses.dataclass(frozen=True, slots=True)
+class CancelAsked:
+    """A cancel asked for by a front end, applied in order with the backend's reports."""
+
+    scope: CancelScope
+    name: str
+    message: str
+    force: bool
 
 
-class BackendLike(Protocol):
-    """`simulator.backends.base.Backend` as the driver sees it (the engine may not import it)."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartTimedOut:
+    """An attempt placed on a node was not ready within OSMO's start timeout."""
 
-    capabilities: Any
+    task: str
+    retry: int
 
-    async def prepare(self, plan: Plan, run_dir: Path, emit: Callable[[Any], None]) -> None: ...
-    async def start_group(self, group: Any, retries: dict[str, int]) -> None: ...
-    async def start_attempt(self, task: str, retry: int) -> None: ...
-    async def release(self, task: str, retry: int) -> None: ...
-    async def kill(self, task: str, retry: int, reason: str) -> None: ...
-    async def restart(self, task: str, retry: int) -> None: ...
-    async def cleanup_group(self, group: str) -> None: ...
-    async def close(self) -> None: ...
+
+Inbound = BackendReport | RunWarning | TimerFired | CancelAsked | StartTimedOut
+"""What the driver's inbox carries, from the loop or from backend threads."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartTimerKey:
+    """The start timeout's key among the run's timers (engine timers are strings)."""
+
+    task: str
+    retry: int
 
 
 def current_user() -> str:
@@ -93,15 +107,12 @@ class RealtimeRun:
     def __init__(
         self,
         plan: Plan,
-        backend: BackendLike,
+        backend: Backend,
         clock: Callable[[], float] = time.monotonic,
         *,
         run_dir: Path | str | None = None,
         user: str | None = None,
-        recorder: Any = None,
     ) -> None:
-        """`recorder`: a `simulator.runs.RunRecorder` (anything with `record(event)`) that gets
-        every event as it happens, before `on_event`."""
         self.plan = plan
         self.backend = backend
         self.engine = Engine(plan)
@@ -111,36 +122,40 @@ class RealtimeRun:
         self._t0 = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = 0
-        self._inbox: asyncio.Queue[Any] | None = None
+        self._inbox: asyncio.Queue[Inbound] | None = None
         self._actions: asyncio.Queue[Action | None] | None = None
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._pending_cancels: list[tuple[str, str, str, bool]] = []
+        self._timers: dict[str | StartTimerKey, asyncio.TimerHandle] = {}
+        self._pending_cancels: list[CancelAsked] = []
         self._closed = False
-        self.recorder = recorder
 
     @property
     def backend_name(self) -> str:
-        return str(getattr(getattr(self.backend, "capabilities", None), "name", "backend"))
+        return self.backend.capabilities.name
 
     def now(self) -> float:
         return round(self.clock() - self._t0, 3)
 
     # --- thread-safe entry points -----------------------------------------------------------------
 
-    def emit(self, event: Any) -> None:
+    def emit(self, event: BackendReport | RunWarning) -> None:
         """A backend report or warning; callable from the loop or from any thread."""
         self._put(event)
 
     def cancel(
-        self, scope: str = "workflow", name: str = "", message: str = "", force: bool = False
+        self,
+        scope: CancelScope = "workflow",
+        name: str = "",
+        message: str = "",
+        force: bool = False,
     ) -> None:
         """Ask for a cancel; it is applied in order with the backend's reports."""
+        asked = CancelAsked(scope, name, message, force)
         if self._inbox is None:
-            self._pending_cancels.append((scope, name, message, force))
+            self._pending_cancels.append(asked)
             return
-        self._put(("cancel", scope, name, message, force))
+        self._put(asked)
 
-    def _put(self, item: Any) -> None:
+    def _put(self, item: Inbound) -> None:
         loop, inbox = self._loop, self._inbox
         if loop is None or inbox is None:
             return
@@ -153,14 +168,7 @@ class RealtimeRun:
     # --- the loop -----------------------------------------------------------------------------------
 
     async def run(self, on_event: OnEvent) -> WorkflowStatus:
-        """Drive the plan to its end; every event goes to the recorder (if any), then `on_event`."""
-        if self.recorder is not None:
-            record, observer = self.recorder.record, on_event
-
-            def on_event(event: Event) -> None:
-                record(event)
-                observer(event)
-
+        """Drive the plan to its end; every event goes to `on_event` as it happens."""
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._inbox = asyncio.Queue()
@@ -173,8 +181,8 @@ class RealtimeRun:
             on_event(RunStarted(0.0, self.plan.workflow, self.plan.workflow_id, self.backend_name))
             outputs, actions = self.engine.start(self.now())
             self._deliver(outputs, actions, on_event)
-            for scope, name, message, force in self._pending_cancels:
-                self._put(("cancel", scope, name, message, force))
+            for asked in self._pending_cancels:
+                self._put(asked)
             while not self.engine.finished:
                 item = await self._inbox.get()
                 self._receive(item, on_event)
@@ -199,18 +207,22 @@ class RealtimeRun:
         self._closed = True
         await asyncio.shield(self.backend.close())
 
-    def _receive(self, item: Any, on_event: OnEvent) -> None:
-        if isinstance(item, tuple) and item and item[0] == "cancel":
-            _, scope, name, message, force = item
-            self._cancel_now(scope, name, message, force, on_event)
-            return
-        if isinstance(item, tuple) and item and item[0] == "start_timeout":
-            self._start_timed_out(item[1], item[2], on_event)
-            return
+    def _receive(self, item: Inbound, on_event: OnEvent) -> None:
+        match item:
+            case CancelAsked():
+                self._cancel_now(item.scope, item.name, item.message, item.force, on_event)
+                return
+            case StartTimedOut():
+                self._start_timed_out(item.task, item.retry, on_event)
+                return
+            case TaskLog() | RunWarning():
+                on_event(dataclasses.replace(item, time=max(self.now(), self.engine.now)))
+                return
+            case _:
+                self._handle(item, on_event)
+
+    def _handle(self, item: BackendReport | TimerFired, on_event: OnEvent) -> None:
         event = dataclasses.replace(item, time=max(self.now(), self.engine.now))
-        if isinstance(event, TaskLog | RunWarning):
-            on_event(event)
-            return
         outputs, actions = self.engine.handle(event)
         on_event(event)
         self._watch_start(event)
@@ -221,17 +233,17 @@ class RealtimeRun:
         first clock); disarm it once the attempt has started."""
         if isinstance(event, TaskInitializing):
             assert self._loop is not None
-            key = _start_key(event.task, event.retry)
+            key = StartTimerKey(event.task, event.retry)
             if key not in self._timers:
-                item = ("start_timeout", event.task, event.retry)
+                item = StartTimedOut(event.task, event.retry)
                 self._timers[key] = self._loop.call_later(self.plan.start_timeout, self._put, item)
         elif isinstance(event, _STARTED):
-            handle = self._timers.pop(_start_key(event.task, event.retry), None)
+            handle = self._timers.pop(StartTimerKey(event.task, event.retry), None)
             if handle is not None:
                 handle.cancel()
 
     def _start_timed_out(self, task: str, retry: int, on_event: OnEvent) -> None:
-        self._timers.pop(_start_key(task, retry), None)
+        self._timers.pop(StartTimerKey(task, retry), None)
         engine = self.engine
         if engine.task_retry(task) != retry or rank(engine.task_status(task)) > rank(
             TaskStatus.INITIALIZING
@@ -245,7 +257,7 @@ class RealtimeRun:
         self._receive(TaskFailed(self.now(), task, retry, status, code, message), on_event)
 
     def _cancel_now(
-        self, scope: str, name: str, message: str, force: bool, on_event: OnEvent
+        self, scope: CancelScope, name: str, message: str, force: bool, on_event: OnEvent
     ) -> None:
         request = CancelRequested(self.now(), scope, name, message, self.user, force)
         try:
@@ -256,7 +268,9 @@ class RealtimeRun:
         on_event(request)
         self._deliver(outputs, actions, on_event)
 
-    def _deliver(self, outputs: list[Any], actions: list[Action], on_event: OnEvent) -> None:
+    def _deliver(
+        self, outputs: list[EngineOutput], actions: list[Action], on_event: OnEvent
+    ) -> None:
         for output in outputs:
             on_event(output)
         assert self._actions is not None and self._loop is not None
@@ -306,8 +320,10 @@ class RealtimeRun:
                 await backend.restart(action.task, action.retry)
             case CleanupGroup():
                 await backend.cleanup_group(action.group)
+            case ArmTimer() | CancelTimer():
+                pass  # handled on the loop by `_deliver`, never queued
             case _:
-                pass
+                assert_never(action)
 
     def _backend_failed(self, action: Action, exc: Exception) -> None:
         text = exc.render() if isinstance(exc, OsmoTuiError) else f"{type(exc).__name__}: {exc}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.engine.plan import GroupPlan, TaskPlan
 from simulator.engine.status import TaskStatus
+from simulator.engine.timers import timer_key
 
 
 class TaskRecord:
@@ -71,6 +72,6 @@ class GroupRecord:
         self.progressed = False
         """Some task ran or finished (the group aggregates to RUNNING, not INITIALIZING)."""
         self.pending_cancel: tuple[TaskStatus, str] | None = None
-        self.queue_key = f"queue:{plan.name}"
-        self.exec_key = f"exec:{plan.name}"
+        self.queue_key = timer_key("queue", plan.name)
+        self.exec_key = timer_key("exec", plan.name)
         """Timer keys, built once: they are armed and cancelled for every group."""

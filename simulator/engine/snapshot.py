@@ -7,15 +7,24 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from simulator.engine.events import (
+    CancelRequested,
     Event,
     GroupStatusChanged,
     RunFinished,
     RunStarted,
     RunWarning,
+    TaskExited,
+    TaskFailed,
     TaskInitializing,
+    TaskLog,
+    TaskReady,
+    TaskRunning,
+    TaskScheduling,
     TaskStatusChanged,
+    TimerFired,
     WorkflowStatusChanged,
 )
 from simulator.engine.plan import Plan
@@ -112,8 +121,19 @@ def fold(snap: RunSnapshot, event: Event) -> RunSnapshot:
         case RunFinished():
             snap.status = event.status
             snap.finished = True
+        case (
+            TaskLog()
+            | TaskScheduling()
+            | TaskReady()
+            | TaskRunning()
+            | TaskExited()
+            | TaskFailed()
+            | CancelRequested()
+            | TimerFired()
+        ):
+            pass  # engine inputs: what they changed arrives as status events
         case _:
-            pass
+            assert_never(event)
     return snap
 
 

@@ -4,7 +4,7 @@ Each case is a workflow whose commands really do what they say (`sleep 1; exit 3
 backend (Docker, Kubernetes) produces the outcome by running them, and the simulator by reading
 the same script. A backend's test module subclasses `BackendContract` and implements
 `run_plan(plan, tmp_path) -> report` (the `simulate --json` document); `run_realtime` does that
-for any `simulator.backends.base.Backend` through the shared engine:
+for any `simulator.engine.port.Backend` through the shared engine:
 
     class TestDockerContract(BackendContract):
         def run_plan(self, plan, tmp_path):
