@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.backends.docker.data import safe_rmtree
+from simulator.backends.docker.options import DockerOptions
 
 IMAGE = "ubuntu:24.04"
 FANOUT = 10
@@ -85,7 +86,7 @@ def _osmo(text: str, work: Path, index: int) -> float:
     run_dir.mkdir(parents=True)
     finished: list[Any] = []
     started = time.perf_counter()
-    backend = DockerBackend(grace_period=2)
+    backend = DockerBackend(DockerOptions(grace_period=2))
     run = RealtimeRun(plan, backend, run_dir=run_dir)
     asyncio.run(run.run(lambda e: finished.append(e) if e.kind == "run_finished" else None))
     elapsed = time.perf_counter() - started

@@ -21,6 +21,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from simulator.backends.kubernetes.options import KubeOptions
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts" / "k8s"
 TASKS = 100
@@ -87,7 +89,7 @@ def _ours(plan: Any, kubeconfig: str, namespace: str) -> float:
     from simulator.engine.realtime import RealtimeRun
 
     started = time.perf_counter()
-    backend = KubernetesBackend(kubeconfig=kubeconfig, namespace=namespace)
+    backend = KubernetesBackend(KubeOptions(kubeconfig=kubeconfig, namespace=namespace))
     status = asyncio.run(RealtimeRun(plan, backend).run(lambda event: None))
     elapsed = time.perf_counter() - started
     if str(status) != "COMPLETED":

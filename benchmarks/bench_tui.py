@@ -40,10 +40,10 @@ def workflow_yaml(tasks: int = TASKS, per_group: int = PER_GROUP, width: int = W
 
 async def _first_paint(path: Path) -> float:
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions
+    from simulator.run import RunRequest
 
     started = time.perf_counter()
-    app = make_app(RunOptions(path=path, record=False), autostart=False, keymap={})
+    app = make_app(RunRequest(path=path, record=False), autostart=False, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         elapsed = time.perf_counter() - started
@@ -70,11 +70,11 @@ async def _event_costs(path: Path, sample: int = 300) -> tuple[float, float]:
     the views' refresh, then the screen's update tick: layout, dirty widgets, compositor, driver)
     with 400 tasks on screen; baseline: folding alone."""
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions
     from simulator.backends.sim import SimRun
     from simulator.engine.snapshot import RunSnapshot, fold
+    from simulator.run import RunRequest
 
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, paused=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, paused=True, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         session, screen = app.session, app.main_screen
@@ -103,20 +103,21 @@ async def _event_costs(path: Path, sample: int = 300) -> tuple[float, float]:
 async def _save_to_run(path: Path) -> tuple[float, float]:
     """Seconds from writing the file to the new run's first events on screen; and load alone."""
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions, Session
+    from osmo_tui.app.session import Session
+    from simulator.run import RunRequest
 
     load_started = time.perf_counter()
-    Session(RunOptions(path=path, record=False)).load()
+    Session(RunRequest(path=path, record=False)).load()
     load_only = time.perf_counter() - load_started
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, watch=True, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(1.0)  # first run done, watcher armed
         screen = app.main_screen
-        runs = screen.run_count
+        runs = screen.runs.run_count
         text = path.read_text().replace("sleep 5", "sleep 6", 1)
         started = time.perf_counter()
         path.write_text(text)
-        while screen.run_count == runs or not app.session.events:
+        while screen.runs.run_count == runs or not app.session.events:
             await asyncio.sleep(0.005)
             if time.perf_counter() - started > 10:
                 raise RuntimeError("no reload within 10 s")
@@ -128,7 +129,7 @@ async def _stall(path: Path) -> tuple[float, float]:
     """Longest the event loop is blocked while a 2,000-task run plays at instant speed (keys
     wait that long), and the same probe with an idle app as the baseline."""
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions
+    from simulator.run import RunRequest
 
     async def probe(until: Any) -> float:
         worst = 0.0
@@ -138,12 +139,12 @@ async def _stall(path: Path) -> tuple[float, float]:
             worst = max(worst, time.perf_counter() - started - 0.005)
         return worst
 
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, autostart=False, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, autostart=False, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         session = app.session
-        app.main_screen.start_run()
-        busy = await probe(lambda: session.driver is not None and session.driver.finished)
+        app.main_screen.runs.start_run()
+        busy = await probe(lambda: session.run is not None and session.run.finished)
         events = len(session.events)
         deadline = time.perf_counter() + 0.5
         idle = await probe(lambda: time.perf_counter() > deadline)

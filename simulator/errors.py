@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class OsmoTuiError(Exception):
@@ -73,3 +74,16 @@ class SpecErrors(OsmoTuiError):
 
     def render(self) -> str:
         return "\n".join(e.render() for e in self.errors)
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Write the traceback of an internal error (a bug) to the crash log; returns its path."""
+    import traceback
+
+    crash = Path.home() / ".cache" / "osmo-tui" / "crash.log"
+    try:
+        crash.parent.mkdir(parents=True, exist_ok=True)
+        crash.write_text("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+    return crash

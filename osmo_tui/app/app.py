@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from osmo_tui.app.drivers import Driver, ReplayDriver
 from osmo_tui.app.keys import load_keymap
 from osmo_tui.app.playback import Playback
-from osmo_tui.app.session import RunOptions, Session
+from osmo_tui.app.session import Session
 from simulator.engine.events import Event
 from simulator.engine.plan import Plan
+from simulator.run import PreparedRun, RunRequest, prepare_plan
 
 if TYPE_CHECKING:
     from osmo_tui.app.screens.main import MainScreen
@@ -74,18 +74,16 @@ class OsmoApp(App[int]):
     def invalidate_badges(self) -> None:
         self._badges = None
 
-    def replay_driver(self) -> Driver:
-        return ReplayDriver(self.replay_events or [], backend="replay")
-
 
 def task_badges(session: Session) -> dict[str, str]:
     """What is worth a badge: a non-amd64 arch, GPUs, a platform other than the pool default."""
     plan = session.plan
     if plan is None:
         return {}
-    pool = getattr(session.loaded, "pool", None)
-    platforms = getattr(pool, "platforms", {}) or {}
-    default = getattr(pool, "default_platform", None)
+    prepared = session.prepared
+    pool = prepared.pool if prepared is not None else None
+    platforms = pool.platforms if pool is not None else {}
+    default = pool.default_platform if pool is not None else None
     out: dict[str, str] = {}
     for task in plan.tasks.values():
         parts: list[str] = []
@@ -103,9 +101,10 @@ def task_badges(session: Session) -> dict[str, str]:
 
 
 def make_app(
-    options: RunOptions | None = None,
+    request: RunRequest | None = None,
     *,
     plan: Plan | None = None,
+    prepared: PreparedRun | None = None,
     clock: Callable[[], float] = time.monotonic,
     speed: float = 10.0,
     paused: bool = False,
@@ -115,12 +114,15 @@ def make_app(
     keymap: dict[str, str] | None = None,
     keys_dir: Path | None = None,
 ) -> OsmoApp:
-    """Build the app: load the workflow (errors are shown, not raised) or show `plan`."""
-    options = options or RunOptions(record=False)
-    session = Session(options)
-    if plan is not None:
-        session.use_plan(plan)
-    elif options.path is not None:
+    """Build the app: prepare the request (errors are shown, not raised), or show a plan built
+    elsewhere (`plan`, with the request's scenario; `prepared`, e.g. a recorded run)."""
+    if prepared is not None:
+        request = prepared.request
+    request = request or RunRequest(record=False)
+    if prepared is None and plan is not None:
+        prepared = prepare_plan(request, plan)
+    session = Session(request, prepared)
+    if prepared is None and request.path is not None:
         session.load()
     if keymap is None:
         keymap = load_keymap(keys_dir)

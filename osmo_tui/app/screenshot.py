@@ -12,22 +12,24 @@ import math
 from pathlib import Path
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.session import RunOptions
+from simulator.run import RunRequest
 
 
 async def _shoot(path: Path, out: Path, at: float | None, size: tuple[int, int]) -> None:
     from simulator.backends.sim import SimRun
 
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, paused=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, paused=True, keymap={})
     plan = app.session.plan
     if plan is None:
         raise SystemExit(f"{path}: not a valid workflow")
-    end = SimRun(plan, pool=getattr(app.session.loaded, "pool", None)).run_to_end()[-1].time
+    prepared = app.session.prepared
+    pool = prepared.pool if prepared is not None else None
+    end = SimRun(plan, pool=pool).run_to_end()[-1].time
     stop = end / 2 if at is None else at
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.2)
-        driver = app.session.driver
-        while driver is not None and driver.next_time is not None and driver.next_time <= stop:
+        run = app.session.run
+        while run is not None and run.next_time is not None and run.next_time <= stop:
             await pilot.press("n")
             await pilot.pause(0.02)
         await pilot.pause(0.3)

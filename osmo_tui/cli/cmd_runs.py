@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from typing import Any
 
-from simulator.errors import UsageError
+from osmo_tui.cli.cmd_run import parse_speed
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +21,9 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="runs_command", metavar="SUBCOMMAND")
     replay = sub.add_parser("replay", help="play a recorded run back in the app")
     replay.add_argument("run_id", metavar="ID", help="run id, a unique part of it, or `latest`")
-    replay.add_argument("--speed", default="instant", help="1x, 10x, 100x or instant")
+    replay.add_argument(
+        "--speed", default=math.inf, type=parse_speed, help="1x, 10x, 100x or instant"
+    )
     replay.add_argument("--paused", action="store_true", help="open paused (step with n)")
     sub.add_parser("list", help="list recorded runs (the default)")
     parser.set_defaults(func=run)
@@ -53,49 +56,9 @@ def list_runs() -> int:
 def replay(args: argparse.Namespace) -> int:
     """Play a recorded run back in the app (scrub with [ and ], step with n)."""
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions
-    from osmo_tui.cli.cmd_run import _speed
+    from simulator.run.replay import prepare_replay
 
-    speed = _speed(args.speed)
-    loaded, plan, events = load_recorded(args.run_id)
-    app = make_app(
-        RunOptions(record=False), plan=plan, replay_events=events, speed=speed, paused=args.paused
-    )
-    app.session.loaded = loaded  # pool and source, for badges and the editor
+    prepared, events = prepare_replay(args.run_id)
+    app = make_app(prepared=prepared, replay_events=events, speed=args.speed, paused=args.paused)
     app.run()
     return 0
-
-
-def load_recorded(run_id: str) -> tuple[Any, Any, list[Any]]:
-    """A recorded run's workflow (from its rendered spec), plan and events."""
-    import tempfile
-    from pathlib import Path
-
-    from simulator.engine.from_spec import plan_from_spec
-    from simulator.errors import SpecErrors
-    from simulator.runs import RunStore
-    from simulator.spec.loader import load_workflow
-
-    recorded = RunStore().load(run_id)
-    if not recorded.spec.strip():
-        raise UsageError(f"run {recorded.info.id} has no recorded spec to rebuild its graph")
-    with tempfile.TemporaryDirectory() as tmp:
-        spec_file = Path(tmp) / "spec.yaml"
-        spec_file.write_text(_as_workflow(recorded.spec))
-        try:
-            loaded = load_workflow(spec_file)
-        except SpecErrors as exc:
-            first = exc.errors[0].message
-            message = f"run {recorded.info.id}: its recorded spec no longer loads: {first}"
-            raise UsageError(message) from exc
-    plan = plan_from_spec(loaded, workflow_id=recorded.info.workflow_id or None)
-    return loaded, plan, recorded.events
-
-
-def _as_workflow(spec: str) -> str:
-    """The store keeps the rendered `workflow:` section; make sure it loads as a workflow file."""
-    return spec if spec.lstrip().startswith("workflow:") else "workflow:\n" + _indent(spec)
-
-
-def _indent(text: str) -> str:
-    return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(True))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import IO, Any
 
 
@@ -93,68 +92,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_headless)
 
 
-class _Invalid(Exception):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
-
-
-def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    """(loaded workflow, plan, scenario); invalid input raises an exit-2 error.
-
-    The cyclic GC is paused while loading: a big workflow allocates hundreds of thousands of
-    long-lived objects and each collection would rescan them all (2x faster at 20,000 tasks).
-    """
-    from simulator.engine.gcpause import gc_paused
-
-    with gc_paused():
-        return _load_unpaused(args)
-
-
-def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from osmo_tui.cli.cmd_validate import load_options
-    from simulator.backends.scenario import Scenario, load_scenario
-    from simulator.engine.from_spec import plan_from_spec
-    from simulator.errors import SpecError, SpecErrors, UsageError
-    from simulator.spec.loader import load_workflow
-
-    if not Path(args.file).is_file():
-        raise UsageError(f"no such workflow file: {args.file}")
-    scenario_path = getattr(args, "scenario", None)
-    scenario = load_scenario(scenario_path) if scenario_path else Scenario()
-    try:
-        options = load_options(args)
-        # the pool config with the scenario's pool keys over it, instead of the bare config
-        options["pool"] = _pool(options.pop("pool_config"), scenario)
-        loaded = load_workflow(args.file, **options)
-    except SpecErrors as exc:
-        raise _Invalid([e.render() for e in exc.errors]) from None
-    except SpecError as exc:
-        raise _Invalid([exc.render()]) from None
-    plan = plan_from_spec(loaded, workflow_id=getattr(args, "workflow_id", None))
-    scenario.check_names(plan)
-    return loaded, plan, scenario
-
-
-def _pool(pool_config: Any, scenario: Any) -> Any:
-    """The pool config with the scenario's `pool:` keys over it; a bad key is the scenario's."""
-    from simulator.errors import SpecErrors, UsageError
-    from simulator.pool.config import load_pool
-
-    base = load_pool(pool_config)
-    if not scenario.pool:
-        return base
-    try:
-        return load_pool(pool_config, overrides=scenario.pool)
-    except SpecErrors as exc:
-        where = scenario.location_of(("pool",))
-        raise UsageError(f"{where}: pool: {exc.errors[0].message}") from None
-
-
 def run_headless(args: argparse.Namespace) -> int:
     """Run FILE without the app on the chosen backend; print the timeline or the JSON report."""
+    from osmo_tui.cli.request import run_request
+
+    request = run_request(args)
     try:
-        return _run_headless(args)
+        return _once(args, request)
     except BrokenPipeError:  # `osmo-tui simulate ... | head`: the reader left, nothing to say
         import os
 
@@ -162,134 +106,73 @@ def run_headless(args: argparse.Namespace) -> int:
         return 1
 
 
-def _run_headless(args: argparse.Namespace) -> int:
+def _once(args: argparse.Namespace, request: Any) -> int:
+    from simulator.run import PrepareError, prepare
+
     try:
-        loaded, plan, scenario = _load(args)
-    except _Invalid as exc:
-        for line in exc.lines:
-            print(f"osmo-tui: {line}", file=sys.stderr)
+        prepared = prepare(request)
+    except PrepareError as exc:
+        print_errors(exc)
         return 2
-    for warning in loaded.warnings:
+    return execute(args, prepared)
+
+
+def print_errors(exc: Any) -> None:
+    for line in exc.lines():
+        print(f"osmo-tui: {line}", file=sys.stderr)
+
+
+def execute(args: argparse.Namespace, prepared: Any) -> int:
+    """Run a prepared workflow to its end, printing as it goes; 0 iff it ended COMPLETED."""
+    import asyncio
+
+    from simulator.engine.report import build_report
+    from simulator.run import start
+
+    for warning in prepared.warnings:
         where = f"{warning.location}: " if getattr(warning, "location", None) else ""
         print(f"osmo-tui: warning: {where}{warning.message}", file=sys.stderr)
-    backend = getattr(args, "backend", "sim") or "sim"
-    output = _Output(args, plan)
+    output = _Output(args, prepared.plan)
     if getattr(args, "explain", False):
-        from simulator.backends.sim import SimRun
+        from simulator.run.explain import explain
 
         stream = sys.stderr if output.json else sys.stdout
-        for line in SimRun(plan, scenario, seed=getattr(args, "seed", None)).explain():
+        for line in explain(prepared):
             print(f"explain: {line}", file=stream)
-    recorder = None
-    if not getattr(args, "no_record", False):
-        from simulator.runs import RunStore
-
-        recorder = RunStore().create(
-            plan,
-            backend=backend,
-            spec=loaded.rendered,
-            source=str(Path(args.file).resolve()),
-            track=False,
-        )
-    from simulator.engine.report import build_report
-
+    execution = start(prepared)
     try:
-        snapshot = _execute(args, backend, plan, scenario, loaded, output, recorder)
-        report = build_report(snapshot)
-        if recorder is not None:
-            recorder.finish(report)
+        report = asyncio.run(execution.run_to_end(output.events))
+    except KeyboardInterrupt:
+        # The live run canceled the workflow and closed its backend; report what happened.
+        print("osmo-tui: interrupted: workflow canceled, backend cleaned up", file=sys.stderr)
+        report = execution.finish() or build_report(execution.snapshot)
     finally:
         output.close()
-        if recorder is not None:
-            recorder.close()
     output.finish(report)
-    if recorder is not None:
-        print(f"osmo-tui: run recorded in {recorder.path}", file=sys.stderr)
+    if execution.run_dir is not None:
+        print(f"osmo-tui: run recorded in {execution.run_dir}", file=sys.stderr)
     return 0 if report["workflow"]["status"] == "COMPLETED" else 1
 
 
-def _execute(
-    args: argparse.Namespace,
-    backend: str,
-    plan: Any,
-    scenario: Any,
-    loaded: Any,
-    output: _Output,
-    recorder: Any,
-) -> Any:
-    if backend == "sim":
-        import gc
-
-        from simulator.backends.sim import SimRun
-        from simulator.engine.realtime import current_user
-
-        seed = getattr(args, "seed", None)
-        run = SimRun(plan, scenario, seed=seed, pool=loaded.pool, user=current_user())
-        # The loaded spec and plan live to the end and the loop allocates millions of short-lived
-        # events: without this the cyclic GC rescans all of them again and again (2-3x slower).
-        gc.freeze()
-        gc.disable()
-        folded = run.snapshot
-        try:
-            while not run.finished:
-                events = run.step()
-                output.events(events)
-                if recorder is not None:
-                    recorder.record_many(events)
-                folded = run.snapshot  # fold as we go: past steps' events can be freed
-        finally:
-            gc.enable()
-        return folded
-    import asyncio
-
-    from simulator.backends import get_backend
-    from simulator.engine.realtime import RealtimeRun
-    from simulator.engine.snapshot import RunSnapshot, fold
-
-    snapshot = RunSnapshot.from_plan(plan)
-    options: dict[str, Any] = {}
-    if backend == "kubernetes":
-        from simulator.backends.kubernetes.cli import kube_options
-
-        options = kube_options(args, pool=loaded.pool, scenario=scenario)
-    elif backend == "docker":
-        from simulator.backends.docker.cli import docker_options
-
-        options = docker_options(args, pool=loaded.pool)
-    live = RealtimeRun(
-        plan, get_backend(backend, **options), run_dir=recorder.path if recorder else None
-    )
-
-    def on_event(event: Any) -> None:
-        fold(snapshot, event)
-        output.events([event])
-        if recorder is not None:
-            recorder.record(event)
-
-    try:
-        asyncio.run(live.run(on_event))
-    except KeyboardInterrupt:
-        # RealtimeRun canceled the workflow and closed the backend; report what happened.
-        print("osmo-tui: interrupted: workflow canceled, backend cleaned up", file=sys.stderr)
-    return snapshot
-
-
 class _Output:
-    """Where events and the final report go: timeline on stdout, --events file, exports."""
+    """Where events and the final report go: timeline on stdout, --events file, exports.
+
+    Every output path is checked before the run starts: a run must not be lost to a typo in
+    `--junit` discovered after it ended."""
 
     def __init__(self, args: argparse.Namespace, plan: Any) -> None:
+        from simulator.run.outputs import check_output_path
+
         self.args = args
         self.plan = plan
         self.json = bool(getattr(args, "json", False))
         self._events_file: IO[str] | None = None
+        for flag in ("junit", "graph_out"):
+            check_output_path(getattr(args, flag, None), "--" + flag.replace("_", "-"))
         path = getattr(args, "events", None)
         if path:
-            try:
-                self._events_file = open(path, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                from simulator.errors import UsageError
-
-                raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+            check_output_path(path, "--events")
+            self._events_file = open(path, "w", encoding="utf-8")  # noqa: SIM115
 
     def events(self, events: list[Any]) -> None:
         from simulator.engine.events import event_to_dict
@@ -312,6 +195,7 @@ class _Output:
             self._events_file = None
 
     def finish(self, report: dict[str, Any]) -> None:
+        from simulator.run.outputs import write_output
         from simulator.runs import export
 
         if self.json:
@@ -321,12 +205,12 @@ class _Output:
             sys.stdout.write(export.summary_table(report))
         junit = getattr(self.args, "junit", None)
         if junit:
-            Path(junit).write_text(export.to_junit(report))
+            write_output(junit, export.to_junit(report), "--junit")
         graph = getattr(self.args, "graph_out", None)
         if graph:
             dot = str(graph).endswith((".dot", ".gv"))
             text = export.to_dot(self.plan, report) if dot else export.to_mermaid(self.plan, report)
-            Path(graph).write_text(text)
+            write_output(graph, text, "--graph-out")
 
 
 def _interesting(event: Any) -> bool:

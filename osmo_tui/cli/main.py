@@ -10,8 +10,9 @@ import sys
 import types
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from simulator.errors import OsmoTuiError
+from simulator.errors import OsmoTuiError, crash_log
 
 COMMANDS: tuple[str, ...] = ("validate", "render", "graph", "simulate", "run", "runs", "gc")
 """Each name maps to `osmo_tui.cli.cmd_<name>`, which must import nothing heavy at module level."""
@@ -19,6 +20,11 @@ COMMANDS: tuple[str, ...] = ("validate", "render", "graph", "simulate", "run", "
 
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with one line (its default already does; keep the prefix ours)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # `--pool` must never silently mean `--pool-config`: no abbreviations, anywhere
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"osmo-tui: error: {message}\n")
@@ -91,7 +97,10 @@ def _main(argv: Sequence[str] | None) -> int:
     args_list = _normalise(list(sys.argv[1:] if argv is None else argv))
     first = args_list[0] if args_list else ""
     parser = build_parser(first if first in COMMANDS else None)
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # usage error or --help: argparse printed it; in-process callers
+        return exc.code if isinstance(exc.code, int) else 2  # get the code, not an exception
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
@@ -104,14 +113,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print("osmo-tui: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the user gets one line, the trace goes to a file
-        import traceback
-
-        crash = Path.home() / ".cache" / "osmo-tui" / "crash.log"
-        try:
-            crash.parent.mkdir(parents=True, exist_ok=True)
-            crash.write_text(traceback.format_exc())
-        except OSError:
-            pass
+        crash = crash_log(exc)
         print(f"osmo-tui: internal error: {exc!r} (details in {crash})", file=sys.stderr)
         return 70
     return code

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from simulator.backends.docker.options import DockerOptions
 from tests.conftest import ROOT
 
 SERVICE_SCRIPT = ROOT / "scripts" / "services" / "docker.sh"
@@ -120,7 +121,7 @@ def run_workflow(docker_client: Any, tmp_path: Any) -> Any:
         plan = plan_for(path, **load)
         runs = Path(os.environ["OSMO_TUI_RUNS_DIR"]).resolve()
         assert runs.is_relative_to(tmp_path.parent.parent), runs  # inside pytest's tmp tree
-        backend = backend or DockerBackend(grace_period=2, pool=load.get("pool"))
+        backend = backend or DockerBackend(DockerOptions(grace_period=2), pool=load.get("pool"))
         result = asyncio.run(
             run(plan, backend, runs, cancel_after=cancel_after, force=force, on_event=on_event)
         )

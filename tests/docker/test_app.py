@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.session import RunOptions
+from simulator.backends.docker.options import DockerOptions
 from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.run import RunRequest
 from tests.docker.conftest import leftovers
 from tests.tui.conftest import settle
 from tests.tui.screen_text import screen_text
@@ -44,7 +45,7 @@ def anyio_backend() -> str:
 async def test_app_runs_a_workflow_on_docker(docker_client: Any, tmp_path: Path) -> None:
     path = tmp_path / "app.yaml"
     path.write_text(WORKFLOW)
-    options = RunOptions(path=path, backend="docker", backend_options={"grace_period": 2})
+    options = RunRequest(path=path, backend=DockerOptions(grace_period=2))
     app = make_app(options, keymap={})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, timeout=60)

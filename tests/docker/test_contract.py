@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.docker import DockerBackend
+from simulator.backends.docker.options import DockerOptions
 from tests.backends.contract import BackendContract, run_realtime
 from tests.docker.conftest import leftovers
 
@@ -23,6 +24,8 @@ class TestDockerContract(BackendContract):
         assert tmp_path.is_absolute()
         run_dir = tmp_path / f"docker-{tmp_path.name}"
         run_dir.mkdir()
-        report = run_realtime(plan, DockerBackend(grace_period=2), run_dir, timeout=120)
+        report = run_realtime(
+            plan, DockerBackend(DockerOptions(grace_period=2)), run_dir, timeout=120
+        )
         assert leftovers(self.client, run_dir.name) == []
         return report

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.docker import DockerBackend
+from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import TaskLog
 
 pytestmark = pytest.mark.docker
@@ -105,7 +106,7 @@ workflow:
     image: osmo-tui-test/not-here:1
     command: ["true"]
 """,
-        backend=DockerBackend(pull_policy="never", grace_period=1),
+        backend=DockerBackend(DockerOptions(pull_policy="never", grace_period=1)),
     )
     status, code, message = result.final()["t"]
     assert (status, code) == ("FAILED_IMAGE_PULL", 302)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.docker import DockerBackend
+from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import TaskInitializing, TaskScheduling
 
 pytestmark = pytest.mark.docker
@@ -60,7 +61,9 @@ workflow:
 
 
 def test_gpus_are_assigned_from_the_inventory_and_never_shared(run_workflow: Any) -> None:
-    result = run_workflow(GPU_WORKFLOW, backend=DockerBackend(gpus="0,1,2", grace_period=1))
+    result = run_workflow(
+        GPU_WORKFLOW, backend=DockerBackend(DockerOptions(gpus="0,1,2", grace_period=1))
+    )
     assert result.status == "COMPLETED"
     assert result.logs("train") == ["gpus=0,1"]
     assert result.logs("plain") == ["gpus=[]"]
@@ -161,7 +164,7 @@ workflow:
     image: ubuntu:24.04
     command: [sh, -c, 'echo never']
 """,
-        backend=DockerBackend(gpus="0,1", grace_period=1),
+        backend=DockerBackend(DockerOptions(gpus="0,1", grace_period=1)),
     )
     assert result.status == "FAILED_QUEUE_TIMEOUT"
     final = result.final()
@@ -196,7 +199,7 @@ workflow:
     one: {gpu: 1}
 """
     with pytest.raises(BackendError, match="Group pair needs 2 GPUs at once") as info:
-        run_workflow(text, backend=DockerBackend(gpus="0", grace_period=1))
+        run_workflow(text, backend=DockerBackend(DockerOptions(gpus="0", grace_period=1)))
     assert "--gpu-inventory" in info.value.render()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.docker import DockerBackend
+from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import TaskLog
 from simulator.pool.platforms import host_arch
 from tests.docker.conftest import REAL_HOME, REGISTRY_SCRIPT, Registry, registry_paths
@@ -147,7 +148,7 @@ def _osmo_lines(result: Any, task: str) -> list[str]:
 
 
 def _backend(policy: str) -> DockerBackend:
-    return DockerBackend(pull_policy=policy, grace_period=1)
+    return DockerBackend(DockerOptions(pull_policy=policy, grace_period=1))
 
 
 def test_missing_pulls_an_image_only_in_the_registry(run_workflow: Any, images: Images) -> None:

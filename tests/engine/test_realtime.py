@@ -23,6 +23,7 @@ from simulator.engine.events import (
     TaskScheduling,
 )
 from simulator.engine.plan import GroupPlan, Plan
+from simulator.engine.port import Capabilities
 from simulator.engine.realtime import RealtimeRun
 from simulator.engine.snapshot import RunSnapshot, fold
 from tests.engine.plans import make_plan
@@ -31,7 +32,7 @@ from tests.engine.plans import make_plan
 class ProcessBackend:
     """Runs each task's shell command as a subprocess of this test (no mocks: real processes)."""
 
-    capabilities = type("Capabilities", (), {"name": "process"})
+    capabilities = Capabilities(name="process")
 
     def __init__(self, commands: dict[str, str]) -> None:
         self.commands = commands
@@ -172,18 +173,20 @@ def test_backend_close_runs_when_the_run_is_interrupted() -> None:
     assert backend.closed == 1 and not backend.procs
 
 
-def test_events_are_recorded_in_the_run_store() -> None:
+def test_a_live_run_is_recorded_in_the_run_store_by_the_pipeline() -> None:
+    from simulator.run import Execution, RunRequest, prepare_plan
+    from simulator.run.live import LiveRun
     from simulator.runs import RunStore
 
     plan = make_plan({"a": ["a1"]})
-    recorder = RunStore().create(plan, backend="process", spec="workflow: {}")
+    recorder = RunStore().create(plan, backend="process", spec="workflow: {}", track=False)
+    live = LiveRun(RealtimeRun(plan, ProcessBackend({"a1": "echo one; echo two"})))
+    execution = Execution(prepare_plan(RunRequest(), plan), live, recorder)
 
     async def main() -> None:
-        run = RealtimeRun(plan, ProcessBackend({"a1": "echo one; echo two"}), recorder=recorder)
-        await asyncio.wait_for(run.run(lambda e: None), timeout=30)
+        await asyncio.wait_for(execution.run_to_end(), timeout=30)
 
     asyncio.run(main())
-    recorder.close()
     recorded = RunStore().load("latest")
     assert recorded.events[0].kind == "run_started" and recorded.events[-1].kind == "run_finished"
     assert recorded.logs == {"a1.log": "one\ntwo\n"}

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.engine.plan import Plan
 from simulator.pool.config import PlatformConfig, PoolConfig
 from tests.conftest import ROOT
@@ -169,7 +170,9 @@ def runner(kube_cluster: Cluster, namespace: str, tmp_path: Any) -> Callable[...
     @contextlib.asynccontextmanager
     async def make(p: Plan, **options: Any) -> AsyncIterator[Run]:
         backend = KubernetesBackend(
-            kubeconfig=kube_cluster.kubeconfig, namespace=namespace, pool=POOL, **options
+            KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace),
+            pool=POOL,
+            **options,
         )
         run = Run(backend, p)
         await backend.prepare(p, tmp_path, run.events.append)

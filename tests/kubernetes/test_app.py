@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.session import RunOptions
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.backends.sim import SimRun
 from simulator.engine.from_spec import plan_from_spec
 from simulator.engine.status import WorkflowStatus
+from simulator.run import RunRequest
 from simulator.spec.loader import load_workflow
 from tests.conftest import COOKBOOK
 from tests.kubernetes.conftest import Cluster
@@ -33,10 +34,9 @@ async def test_app_runs_a_tutorial_on_the_cluster(
     loaded = load_workflow(path)
     sim = SimRun(plan_from_spec(loaded), pool=loaded.pool)
     sim.run_to_end()
-    options = RunOptions(
+    options = RunRequest(
         path=path,
-        backend="kubernetes",
-        backend_options={"kubeconfig": kube_cluster.kubeconfig, "namespace": namespace},
+        backend=KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace),
     )
     app = make_app(options, keymap={})
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from tests.backends.contract import BackendContract, run_realtime
 from tests.kubernetes.conftest import Cluster
 
@@ -27,7 +28,9 @@ class TestKubernetesContract(BackendContract):
         self.core = kube_cluster.core()
 
     def run_plan(self, plan: Any, tmp_path: Path) -> dict[str, Any]:
-        backend = KubernetesBackend(kubeconfig=self.kubeconfig, namespace=self.namespace)
+        backend = KubernetesBackend(
+            KubeOptions(kubeconfig=self.kubeconfig, namespace=self.namespace)
+        )
         report = run_realtime(plan, backend, tmp_path, timeout=120)
         # whatever the outcome, the run leaves nothing behind
         left = self.core.list_namespaced_pod(

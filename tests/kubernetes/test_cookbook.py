@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.backends.sim import SimRun
 from simulator.engine.from_spec import plan_from_spec
 from simulator.engine.report import build_report
@@ -44,7 +45,7 @@ def test_tutorial_matches_the_simulator(
     sim = SimRun(plan, pool=loaded.pool)
     sim.run_to_end()
     backend = KubernetesBackend(
-        kubeconfig=kube_cluster.kubeconfig, namespace=namespace, pool=loaded.pool
+        KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace), pool=loaded.pool
     )
     report = run_realtime(plan, backend, tmp_path, timeout=90)
     assert _outcome(report) == _outcome(build_report(sim.snapshot))

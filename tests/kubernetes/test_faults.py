@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend, gc_kubernetes, names
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.engine.events import RunWarning, TaskExited, TaskFailed, TaskReady, TaskScheduling
 from simulator.engine.status import TaskStatus
 from tests.conftest import ROOT
@@ -68,11 +69,12 @@ async def test_an_api_server_restart_mid_run_is_survived(
 CHILD = """
 import asyncio, os, sys
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from tests.kubernetes.helpers import plan, task
 
 async def main() -> None:
     p = plan(("g", [task("a", "g", lead=True, script="sleep 600"), task("b", "g", script="sleep 600")]))
-    backend = KubernetesBackend(kubeconfig=sys.argv[1], namespace=sys.argv[2])
+    backend = KubernetesBackend(KubeOptions(kubeconfig=sys.argv[1], namespace=sys.argv[2]))
     events = []
     await backend.prepare(p, sys.argv[3], events.append)
     await backend.start_group(p.groups["g"], {})
@@ -104,7 +106,9 @@ def test_gc_removes_what_a_killed_process_left_and_keeps_live_runs(
 
     async def live() -> None:
         p = plan(("g", [task("c", "g", lead=True, script="sleep 600")]))
-        backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+        backend = KubernetesBackend(
+            KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+        )
         events: list[Any] = []
         await backend.prepare(p, tmp_path, events.append)
         try:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.engine.events import TaskExited, TaskLog, TaskReady
 from simulator.errors import BackendError
 from tests.conftest import ROOT
@@ -105,8 +106,7 @@ async def _run(kubeconfig: str | None, tmp: Path) -> list[Any]:
         )
     )
     backend = KubernetesBackend(
-        kubeconfig=kubeconfig,
-        simulate_outcomes=True,
+        KubeOptions(kubeconfig=kubeconfig, simulate_outcomes=True),
         credentials={"db": {"password": "s3cr3t-value"}},
     )
     events: list[Any] = []
@@ -141,7 +141,7 @@ def test_without_the_role_the_run_stops_with_one_clear_line(
 ) -> None:
     kubeconfig = _token_kubeconfig(kube_cluster, namespace, "nobody", tmp_path / "kc")
     p = plan(("g", [task("a", "g", lead=True)]))
-    backend = KubernetesBackend(kubeconfig=kubeconfig)
+    backend = KubernetesBackend(KubeOptions(kubeconfig=kubeconfig))
     with pytest.raises(BackendError, match=r"not allowed in namespace .*docs/kubernetes.md"):
         asyncio.run(backend.prepare(p, tmp_path, lambda e: None))
     asyncio.run(backend.close())

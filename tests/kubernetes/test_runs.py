@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend, names
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.engine.events import TaskScheduling
 from simulator.engine.realtime import RealtimeRun
 from simulator.engine.report import build_report
@@ -47,7 +48,9 @@ def test_too_many_gpus_stays_scheduling_until_queue_timeout(
         queue_timeout=3.0,
         queue_timeout_text="3s",
     )
-    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, pool=POOL)
+    backend = KubernetesBackend(
+        KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace), pool=POOL
+    )
     report = _report(p, backend, tmp_path)
     t = report["tasks"]["big"]
     assert report["workflow"]["status"] == "FAILED_QUEUE_TIMEOUT"
@@ -72,7 +75,9 @@ def test_cancel_mid_run_leaves_no_pod(
         ("g", [task("a", "g", lead=True, script="sleep 60"), task("b", "g", script="sleep 60")]),
         ("h", [task("c", "h", lead=True, script="sleep 60")]),
     )
-    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+    backend = KubernetesBackend(
+        KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+    )
     report = _report(p, backend, tmp_path, cancel_after=3.0)
     assert report["workflow"]["status"] == "FAILED_CANCELED"
     assert {t["status"] for t in report["tasks"].values()} == {"FAILED_CANCELED"}
@@ -133,7 +138,9 @@ def test_gang_gets_a_pod_group_when_the_cluster_serves_one(
 
         async def main() -> None:
             p = plan(("g", [task("a", "g", lead=True, script="sleep 30"), task("b", "g")]))
-            backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+            backend = KubernetesBackend(
+                KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+            )
             events: list[Any] = []
             await backend.prepare(p, tmp_path, events.append)
             try:
@@ -268,7 +275,7 @@ def test_data_pvc_carries_outputs_to_inputs_and_a_missing_one_is_named(
         )
         specs: dict[str, Any] = {}
         backend = KubernetesBackend(
-            kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="shared"
+            KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="shared")
         )
 
         def spy(event: Any) -> None:
@@ -292,7 +299,7 @@ def test_data_pvc_carries_outputs_to_inputs_and_a_missing_one_is_named(
         assert mounts["/osmo/data/output"].sub_path == f"{backend.run_id}/use"
         assert specs["use"].volumes[0].persistent_volume_claim.claim_name == "shared"
         missing = KubernetesBackend(
-            kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="nope"
+            KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, data_pvc="nope")
         )
         with pytest.raises(BackendError, match="PersistentVolumeClaim 'nope' not found"):
             asyncio.run(missing.prepare(p, tmp_path, lambda e: None))
@@ -320,7 +327,9 @@ def test_an_interrupted_run_like_a_hot_reload_leaves_nothing(
             ],
         )
     )
-    backend = KubernetesBackend(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+    backend = KubernetesBackend(
+        KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace)
+    )
 
     async def main() -> None:
         run = RealtimeRun(p, backend, run_dir=tmp_path)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.backends.scenario import parse_scenario
 from simulator.backends.sim import SimRun
 from simulator.engine.from_spec import plan_from_spec
@@ -69,6 +70,6 @@ def test_lead_reschedule_restarts_siblings_and_eviction_matches_the_simulator(
     assert expected["tasks"]["lead"] == ("COMPLETED", 0, 1)  # the scenario did what we meant
     assert expected["tasks"]["judge"] == ("FAILED_EVICTED", 3004, 0)
     backend = KubernetesBackend(
-        kubeconfig=kube_cluster.kubeconfig, namespace=namespace, scenario=scenario
+        KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace), scenario=scenario
     )
     assert _outcome(run_realtime(plan, backend, tmp_path, timeout=90)) == expected

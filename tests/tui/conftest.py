@@ -24,9 +24,9 @@ async def settle(pilot: Pilot[object], *, timeout: float = 10.0) -> None:
     while waited < timeout:
         await pilot.pause(0.05)
         waited += 0.05
-        driver = app.session.driver
-        screen = app.main_screen
-        if driver is not None and driver.finished and not screen.pending and not screen.posted:
+        run = app.session.run
+        runs = app.main_screen.runs
+        if run is not None and run.finished and not runs.pending and not runs.posted:
             break
     await pilot.pause(0.15)  # one refresh tick after the last batch
     app.clear_notifications()

@@ -11,15 +11,15 @@ from textual.message import Message
 from textual.widgets import TabbedContent
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.screens.actions import editor_command
+from osmo_tui.app.controller import RunController
+from osmo_tui.app.editor import editor_command
 from osmo_tui.app.screens.help import HelpScreen
-from osmo_tui.app.screens.main import MainScreen
-from osmo_tui.app.session import RunOptions
 from osmo_tui.app.widgets.graph import BOX, GroupGraph
 from osmo_tui.app.widgets.task_table import TaskTable
 from simulator.engine.events import CancelRequested, TaskLog
 from simulator.engine.snapshot import RunSnapshot
 from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.run import RunRequest
 from tests.tui.conftest import settle, wait_for
 from tests.tui.plans import big_plan, completed_events, make_plan, small_plan
 from tests.tui.screen_text import screen_text
@@ -39,11 +39,11 @@ async def test_small_workflow_runs_to_completion_and_every_event_is_folded() -> 
         assert snap is not None and snap.status is WorkflowStatus.COMPLETED
         assert {t.status for t in snap.tasks.values()} == {TaskStatus.COMPLETED}
         # batching: fewer messages than events, and no event lost on the way
-        batches = [m for m in seen if isinstance(m, MainScreen.EventsArrived)]
+        batches = [m for m in seen if isinstance(m, RunController.EventsArrived)]
         assert 0 < len(batches) < len(app.session.events)
         assert snap.events == len(app.session.events)
         assert "COMPLETED" in screen_text(app).splitlines()[0]
-        assert any(isinstance(m, MainScreen.RunEnded) for m in seen)
+        assert any(isinstance(m, RunController.RunEnded) for m in seen)
 
 
 async def test_pause_and_step_advance_one_time_point_per_key() -> None:
@@ -69,7 +69,7 @@ async def test_pause_and_step_advance_one_time_point_per_key() -> None:
 
 async def test_cancel_workflow_then_rerun(scenario: Scenario) -> None:
     path = scenario("default: {duration: 100}\n")
-    options = RunOptions(scenario=path, record=False)
+    options = RunRequest(scenario=path, record=False)
     app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
@@ -79,17 +79,17 @@ async def test_cancel_workflow_then_rerun(scenario: Scenario) -> None:
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.FAILED_CANCELED
         assert any(isinstance(e, CancelRequested) for e in app.session.events)
-        first_run = app.main_screen.run_count
+        first_run = app.main_screen.runs.run_count
         await pilot.press("r")
         await settle(pilot)
-        assert app.main_screen.run_count == first_run + 1
+        assert app.main_screen.runs.run_count == first_run + 1
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.COMPLETED
 
 
 async def test_cancel_selected_task_fails_it_and_its_downstream(scenario: Scenario) -> None:
     path = scenario("default: {duration: 50}\n")
-    options = RunOptions(scenario=path, record=False)
+    options = RunRequest(scenario=path, record=False)
     app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
@@ -263,7 +263,7 @@ async def test_rerun_ends_the_old_run_canceled_in_the_run_store(scenario: Scenar
     from simulator.runs import RunStore
 
     path = scenario("default: {duration: 100}\n")
-    app = make_app(RunOptions(scenario=path), plan=small_plan(), speed=1.0, keymap={})
+    app = make_app(RunRequest(scenario=path), plan=small_plan(), speed=1.0, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         await pilot.press("r", "plus", "plus", "plus")
@@ -299,7 +299,7 @@ async def test_e_targets_the_error_line_or_the_selected_task(tmp_path: Path) -> 
     wf = tmp_path / "w.yaml"
     good = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh]\n"
     wf.write_text(good + "    timeout: 5\n")
-    app = make_app(RunOptions(path=wf, record=False), speed=INSTANT, keymap={})
+    app = make_app(RunRequest(path=wf, record=False), speed=INSTANT, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
         assert app.main_screen.edit_target() == (str(wf), 7)
@@ -307,7 +307,7 @@ async def test_e_targets_the_error_line_or_the_selected_task(tmp_path: Path) -> 
         await pilot.pause(0.1)
         assert app.is_running
     wf.write_text(good)
-    app = make_app(RunOptions(path=wf, record=False), speed=INSTANT, keymap={})
+    app = make_app(RunRequest(path=wf, record=False), speed=INSTANT, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("down")  # the task `a`
@@ -318,7 +318,7 @@ async def test_e_targets_the_error_line_or_the_selected_task(tmp_path: Path) -> 
 async def test_v_shows_the_rendered_spec_with_tokens_substituted() -> None:
     from tests.conftest import EXAMPLES
 
-    options = RunOptions(path=EXAMPLES / "train_pipeline.yaml", record=False)
+    options = RunRequest(path=EXAMPLES / "train_pipeline.yaml", record=False)
     app = make_app(options, speed=INSTANT, keymap={})
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)

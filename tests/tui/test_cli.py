@@ -33,9 +33,10 @@ def test_bad_speed_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     wf.write_text(
         "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh]\n"
     )
-    # not a terminal: `run` falls back to headless, but the speed is checked first
+    # checked when the flags are parsed, before anything loads or runs
     code = main(["run", str(wf), "--speed", "fast", "--no-watch", "--paused"])
-    assert code in (0, 2)
+    assert code == 2
+    assert "argument --speed: must be 1x, 10x, 100x or instant, not 'fast'" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -70,10 +71,10 @@ async def _record_one_run(path: Path) -> None:
     import math
 
     from osmo_tui.app.app import make_app
-    from osmo_tui.app.session import RunOptions
+    from simulator.run import RunRequest
     from tests.tui.conftest import settle
 
-    app = make_app(RunOptions(path=path), speed=math.inf, keymap={})
+    app = make_app(RunRequest(path=path), speed=math.inf, keymap={})
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
 
@@ -83,8 +84,8 @@ def test_a_run_recorded_by_the_app_replays_with_the_same_graph_and_events(
 ) -> None:
     import asyncio
 
-    from osmo_tui.cli.cmd_runs import load_recorded
     from simulator.engine.snapshot import RunSnapshot, fold
+    from simulator.run.replay import prepare_replay
     from tests.conftest import EXAMPLES
 
     asyncio.run(_record_one_run(EXAMPLES / "train_pipeline.yaml"))
@@ -92,7 +93,8 @@ def test_a_run_recorded_by_the_app_replays_with_the_same_graph_and_events(
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split() == ["ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED"]
     assert "train-pipeline" in listing[1] and "COMPLETED" in listing[1]
-    _loaded, plan, events = load_recorded("latest")
+    prepared, events = prepare_replay("latest")
+    plan = prepared.plan
     assert "master" in plan.tasks and plan.groups["train"].upstream == ("text", "images")
     snap = RunSnapshot.from_plan(plan)
     for event in events:

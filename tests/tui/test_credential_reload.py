@@ -11,8 +11,8 @@ import pytest
 from textual.message import Message
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.screens.main import MainScreen
-from osmo_tui.app.session import RunOptions
+from osmo_tui.app.controller import RunController
+from simulator.run import RunRequest
 from tests.tui.conftest import settle
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,7 @@ workflow:
 
 async def _reload_where(
     seen: list[Message], errors: list[str], timeout: float = 8.0
-) -> MainScreen.Reloaded:
+) -> RunController.Reloaded:
     """The first new reload whose errors are `errors` (one save may reach the watcher as two
     events, a truncation then the contents, and so reload twice)."""
     start = len(seen)
@@ -40,7 +40,7 @@ async def _reload_where(
         await asyncio.sleep(0.05)
         waited += 0.05
         for message in seen[start:]:
-            if isinstance(message, MainScreen.Reloaded) and errors == [
+            if isinstance(message, RunController.Reloaded) and errors == [
                 e.message for e in message.outcome.errors
             ]:
                 return message
@@ -56,7 +56,7 @@ async def test_fixing_the_credential_store_reloads(
     path = tmp_path / "workflow.yaml"
     path.write_text(WORKFLOW)
     seen: list[Message] = []
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, watch=True, keymap={})
     async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
         await pilot.pause(0.3)
         assert [e.message for e in app.session.errors] == [

@@ -11,11 +11,11 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from osmo_tui.app.app import OsmoApp, make_app
-from osmo_tui.app.screens.main import MainScreen
-from osmo_tui.app.session import RunOptions
+from osmo_tui.app.controller import RunController
 from osmo_tui.app.widgets.error_list import ErrorList
 from osmo_tui.app.widgets.graph import GroupGraph
 from simulator.engine.status import WorkflowStatus
+from simulator.run import RunRequest
 from tests.tui.conftest import settle
 from tests.tui.screen_text import screen_text
 
@@ -55,13 +55,13 @@ def _write(tmp: Path, extra: str = "", script: str = "sleep 3\necho v1\n") -> Pa
 
 async def _next_reload(
     pilot: Pilot[object], seen: list[Message], timeout: float = 8.0
-) -> MainScreen.Reloaded:
-    before = len([m for m in seen if isinstance(m, MainScreen.Reloaded)])
+) -> RunController.Reloaded:
+    before = len([m for m in seen if isinstance(m, RunController.Reloaded)])
     waited = 0.0
     while waited < timeout:
         await pilot.pause(0.05)
         waited += 0.05
-        reloads = [m for m in seen if isinstance(m, MainScreen.Reloaded)]
+        reloads = [m for m in seen if isinstance(m, RunController.Reloaded)]
         if len(reloads) > before:
             return reloads[-1]
     raise AssertionError("no reload within the timeout")
@@ -76,7 +76,7 @@ def _step_script(app: OsmoApp) -> str:
 async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_path: Path) -> None:
     path = _write(tmp_path)
     seen: list[Message] = []
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, watch=True, keymap={})
     async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
         await settle(pilot)
         assert "echo v1" in _step_script(app)
@@ -87,7 +87,7 @@ async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_pat
         assert reload.outcome.diff.changed == ("step",)
         await settle(pilot)
         assert "echo v2" in _step_script(app)
-        assert app.main_screen.run_count == 2
+        assert app.main_screen.runs.run_count == 2
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.COMPLETED
         assert snap.time == 4.0  # the new script's sleep, not the old one's
@@ -97,7 +97,7 @@ async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_pat
         reload = await _next_reload(pilot, seen)
         assert reload.outcome.diff is not None and reload.outcome.diff.added == ("verify",)
         await settle(pilot)
-        assert app.main_screen.run_count == 3
+        assert app.main_screen.runs.run_count == 3
         assert app.session.snapshot is not None and "verify" in app.session.snapshot.tasks
 
 
@@ -106,7 +106,7 @@ async def test_saving_an_invalid_version_shows_errors_and_keeps_the_last_graph(
 ) -> None:
     path = _write(tmp_path)
     seen: list[Message] = []
-    app = make_app(RunOptions(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, watch=True, keymap={})
     async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
         await settle(pilot)
         good_plan = app.session.plan
@@ -123,13 +123,13 @@ async def test_saving_an_invalid_version_shows_errors_and_keeps_the_last_graph(
         assert app.main_screen.query_one(GroupGraph).snapshot is not None
         text = screen_text(app)
         assert "workflow.yaml:13" in text and "step" in text
-        assert app.main_screen.run_count == 1  # no run of the broken version
+        assert app.main_screen.runs.run_count == 1  # no run of the broken version
 
         path.write_text(WORKFLOW.format(extra=""))  # fixed again: errors go, a run starts
         reload = await _next_reload(pilot, seen)
         assert reload.outcome.ok
         await settle(pilot)
-        assert not errors.errors and app.main_screen.run_count == 2
+        assert not errors.errors and app.main_screen.runs.run_count == 2
 
 
 async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) ->
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text("tasks:\n  step: {duration: 7}\n")
     seen: list[Message] = []
-    options = RunOptions(path=path, scenario=scenario, record=False)
+    options = RunRequest(path=path, scenario=scenario, record=False)
     app = make_app(options, speed=math.inf, watch=True, keymap={})
     async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
         await settle(pilot)
@@ -155,4 +155,4 @@ async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) ->
         reload = await _next_reload(pilot, seen)
         assert not reload.outcome.ok
         assert "scenario.yaml" in reload.outcome.errors[0].message
-        assert app.main_screen.run_count == 2
+        assert app.main_screen.runs.run_count == 2

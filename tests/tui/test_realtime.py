@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.drivers import RealtimeDriver
-from osmo_tui.app.session import RunOptions
 from simulator.engine.realtime import RealtimeRun
 from simulator.engine.status import TaskStatus, WorkflowStatus
+from simulator.run import RunRequest
+from simulator.run.live import LiveRun
 from tests.engine.test_realtime import ProcessBackend
 from tests.tui.conftest import settle
 from tests.tui.screen_text import screen_text
@@ -58,20 +58,20 @@ class LoggedBackend(ProcessBackend):
 
 def _driver(
     app: object, name: str = "run", log: list[str] | None = None
-) -> tuple[RealtimeDriver, ProcessBackend]:
+) -> tuple[LiveRun, ProcessBackend]:
     plan = app.session.plan  # type: ignore[attr-defined]
     backend = LoggedBackend(name, log if log is not None else [])
-    return RealtimeDriver(RealtimeRun(plan, backend), "process"), backend
+    return LiveRun(RealtimeRun(plan, backend)), backend
 
 
 async def test_live_run_streams_logs_and_cancel_stops_the_processes(tmp_path: Path) -> None:
     wf = tmp_path / "live.yaml"
     wf.write_text(WORKFLOW)
-    app = make_app(RunOptions(path=wf, record=False), autostart=False, keymap={})
+    app = make_app(RunRequest(path=wf, record=False), autostart=False, keymap={})
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         driver, backend = _driver(app)
-        app.main_screen.start_run(driver)
+        app.main_screen.runs.start_run(driver)
         for _ in range(100):  # wall clock: wait for `slow` to be running
             await pilot.pause(0.05)
             snap = app.session.snapshot
@@ -90,15 +90,15 @@ async def test_live_run_streams_logs_and_cancel_stops_the_processes(tmp_path: Pa
 async def test_rerun_closes_the_live_backend_before_the_next_run(tmp_path: Path) -> None:
     wf = tmp_path / "live.yaml"
     wf.write_text(WORKFLOW)
-    app = make_app(RunOptions(path=wf, record=False), autostart=False, keymap={})
+    app = make_app(RunRequest(path=wf, record=False), autostart=False, keymap={})
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         log: list[str] = []
         first, first_backend = _driver(app, "first", log)
-        app.main_screen.start_run(first)
+        app.main_screen.runs.start_run(first)
         await pilot.pause(0.6)
         second, second_backend = _driver(app, "second", log)
-        app.main_screen.start_run(second)
+        app.main_screen.runs.start_run(second)
         for _ in range(100):
             await pilot.pause(0.05)
             if second_backend.calls:
@@ -106,6 +106,6 @@ async def test_rerun_closes_the_live_backend_before_the_next_run(tmp_path: Path)
         # the old run was canceled and its backend closed before the new one started anything
         assert log[:3] == ["prepare first", "close first", "prepare second"]
         assert not first_backend.procs
-        assert second_backend.calls and app.session.driver is second
+        assert second_backend.calls and app.session.run is second
         app.main_screen.workers.cancel_group(app.main_screen, "run")
         await asyncio.sleep(0.1)

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from osmo_tui.app.app import make_app
-from osmo_tui.app.session import RunOptions
+from simulator.run import RunRequest
 from tests.tui.conftest import settle
 from tests.tui.plans import big_plan, small_plan
 
@@ -41,7 +41,7 @@ def test_small_workflow_completed(snap_compare: Compare) -> None:
 def test_failed_run_propagates_upstream_failure(snap_compare: Compare, scenario: Scenario) -> None:
     path = scenario("tasks:\n  train-model: {exit_code: 1, duration: 30}\n")
     app = make_app(
-        RunOptions(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
+        RunRequest(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
     )
     assert snap_compare(app, terminal_size=SIZE, run_before=_then("2"))
 
@@ -49,7 +49,7 @@ def test_failed_run_propagates_upstream_failure(snap_compare: Compare, scenario:
 def test_lead_finished_ends_its_group(snap_compare: Compare, scenario: Scenario) -> None:
     path = scenario("tasks:\n  download: {duration: 5}\n  clean: {duration: 100}\n")
     app = make_app(
-        RunOptions(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
+        RunRequest(scenario=path, record=False), plan=small_plan(), speed=INSTANT, keymap={}
     )
     # cursor onto `clean` (prep header -> download -> clean), enter opens its detail
     assert snap_compare(app, terminal_size=SIZE, run_before=_then("down", "down", "enter"))
@@ -63,7 +63,7 @@ def test_invalid_spec_lists_errors(
         "workflow:\n  name: broken\n  tasks:\n  - name: a\n    image: alpine\n"
         "    command: [sh]\n    timeout: 5\n"
     )
-    app = make_app(RunOptions(path=Path("workflow.yaml"), record=False), keymap={})
+    app = make_app(RunRequest(path=Path("workflow.yaml"), record=False), keymap={})
     assert app.session.errors
 
     async def run_before(pilot: Pilot[object]) -> None:
@@ -86,7 +86,7 @@ def test_timeline_and_events(snap_compare: Compare, tab: str) -> None:
 def test_running_workflow_at_80x24(snap_compare: Compare, scenario: Scenario) -> None:
     """The smallest terminal we promise: mid-run (paused after a few steps), header and graph."""
     path = scenario("default: {duration: 20}\n")
-    options = RunOptions(scenario=path, record=False)
+    options = RunRequest(scenario=path, record=False)
     app = make_app(options, plan=small_plan(), speed=1.0, paused=True, keymap={})
 
     async def run_before(pilot: Pilot[object]) -> None:

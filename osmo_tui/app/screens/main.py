@@ -1,15 +1,26 @@
-"""MainScreen: header, errors, the graph/table/timeline/events/task tabs; what the user sees."""
+"""MainScreen: header, errors, the graph/table/timeline/events/task tabs, and every key's action.
+
+The screen shows; its `RunController` runs (the run worker, hot reload, run control).
+"""
 
 from __future__ import annotations
 
+import subprocess
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from osmo_tui.app import keys
+from osmo_tui.app import style as st
+from osmo_tui.app.controller import RunController
+from osmo_tui.app.editor import editor_command
 from osmo_tui.app.playback import scrub_index
-from osmo_tui.app.screens.runner import RunnerScreen
+from osmo_tui.app.screens.help import HelpScreen
 from osmo_tui.app.widgets.error_list import ErrorList
 from osmo_tui.app.widgets.event_list import EventList
 from osmo_tui.app.widgets.graph import GroupGraph
@@ -19,6 +30,9 @@ from osmo_tui.app.widgets.task_table import TaskTable
 from osmo_tui.app.widgets.timeline import Timeline
 from simulator.engine.snapshot import RunSnapshot
 
+if TYPE_CHECKING:
+    from osmo_tui.app.app import OsmoApp
+
 REFRESH_HZ = 20
 SEARCH_DEBOUNCE = 0.15
 """Seconds of quiet typing before a search re-lays out a large graph."""
@@ -27,19 +41,24 @@ SEARCH_DEBOUNCE_GROUPS = 500
 """Views repaint at most this often however fast events arrive (coalescing)."""
 
 
-class MainScreen(RunnerScreen):
-    """Hands every view the snapshot to show; the workers live in RunnerScreen."""
+class MainScreen(Screen[None]):
+    """Hands every view the snapshot to show; its `runs` controller does the running."""
 
     BINDINGS = keys.bindings()  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
+        self.runs = RunController(self)
         self.selected: str | None = None
         self.scrub: int | None = None
-        self.note = ""
+        """Events folded into the shown snapshot while scrubbing (None: live)."""
         self.log_search = ""
         self._warned = 0
         self._search_timer: Timer | None = None
+
+    @property
+    def osmo(self) -> OsmoApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield RunHeader(clock=self.osmo.clock, id="header")
@@ -61,20 +80,42 @@ class MainScreen(RunnerScreen):
     def on_mount(self) -> None:
         self.query_one("#search").display = False
         self.set_interval(1 / REFRESH_HZ, self._flush)
-        self._show_errors()
+        self.show_errors()
         if self.osmo.session.plan is not None:
-            self._show_plan()
+            self.show_plan()
             if self.osmo.replay_events is not None:
-                self.start_run(self.osmo.replay_driver())
+                self.runs.start_run(replay=self.osmo.replay_events)
             elif self.osmo.autostart:
-                self.start_run()
+                self.runs.start_run()
         else:
-            self._update_header()
+            self.update_header()
         if self.osmo.hot_reload:
-            self.run_worker(
-                self._watch(), name="watch", group="watch", exclusive=True, exit_on_error=False
-            )
+            self.runs.watch()
         self.query_one(GroupGraph).focus()
+
+    # --- what the controller reports ---------------------------------------------------------
+
+    def on_run_controller_events_arrived(self, _message: RunController.EventsArrived) -> None:
+        self.runs.absorb_pending()
+
+    def on_run_controller_run_ended(self, message: RunController.RunEnded) -> None:
+        status = message.snapshot.status
+        if status.failed:
+            self.notify(f"Run finished: {status}", severity="error", timeout=4)
+        else:
+            self.notify(f"Run finished: {status}", timeout=4)
+
+    def run_started(self) -> None:
+        self.scrub = None
+        self.query_one(RunHeader).started_at = self.osmo.clock()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure becomes a message to the user."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            render = getattr(error, "render", None)
+            text = render() if callable(render) else f"{type(error).__name__}: {error}"
+            self.notify(text, title=f"{event.worker.group} failed", severity="error", timeout=8)
 
     # --- showing -----------------------------------------------------------------------------
 
@@ -82,13 +123,11 @@ class MainScreen(RunnerScreen):
         session = self.osmo.session
         if self.scrub is not None and session.plan is not None:
             return session.snapshot_at(self.scrub)
-        return session.snapshot
+        return session.snapshot or session.idle_snapshot()
 
-    def _show_plan(self) -> None:
+    def show_plan(self) -> None:
         """A new plan, a new run or a scrub: hand every view the snapshot to show."""
         session = self.osmo.session
-        if session.snapshot is None and session.plan is not None:
-            session.snapshot = RunSnapshot.from_plan(session.plan)
         snap = self.view_snapshot()
         if snap is None:
             return
@@ -102,10 +141,10 @@ class MainScreen(RunnerScreen):
             self.selected = None
         self._show_task(fresh=True)
         self._warned = len(snap.warnings)
-        self._show_errors()
-        self._update_header()
+        self.show_errors()
+        self.update_header()
 
-    def _show_errors(self) -> None:
+    def show_errors(self) -> None:
         """Spec errors; else the spec's warnings and the run's (e.g. a field a backend ignores)."""
         session = self.osmo.session
         warnings: list[object] = []
@@ -115,33 +154,26 @@ class MainScreen(RunnerScreen):
             warnings += snap.warnings if snap is not None else []
         self.query_one(ErrorList).show(session.errors, warnings)
 
-    def _update_header(self) -> None:
+    def update_header(self) -> None:
         session = self.osmo.session
-        driver = session.driver
-        finished = driver is None or driver.finished
-        mode = self.playback.label(finished, self.scrub, len(session.events))
-        if driver is not None and driver.realtime:
-            mode = "[finished]" if driver.finished else "[live]"
+        run = session.run
+        finished = run is None or run.finished
+        mode = self.osmo.playback.label(finished, self.scrub, len(session.events))
+        live = run is not None and not run.stepped
+        if live:
+            mode = "[finished]" if finished else "[live]"
         self.query_one(RunHeader).show(
             self.view_snapshot(),
-            title=str(session.options.path or "workflow"),
+            title=str(session.request.path or "workflow"),
             mode=mode,
-            realtime=bool(driver and driver.realtime),
-            note=self.note,
+            realtime=live,
+            note=self.runs.note,
             virtual_now=self.virtual_now(),
         )
 
     def virtual_now(self) -> float | None:
         """Virtual time between events while playing (the header's clock moves smoothly)."""
-        driver = self.osmo.session.driver
-        if driver is None or driver.realtime or driver.finished or self.scrub is not None:
-            return None
-        return self.playback.position(self.osmo.clock(), driver.now, driver.next_time)
-
-    def retime(self) -> None:
-        driver = self.osmo.session.driver
-        if driver is not None and not driver.realtime:
-            self.playback.retime(self.osmo.clock(), driver.now, driver.next_time)
+        return None if self.scrub is not None else self.runs.position()
 
     def _show_task(self, *, fresh: bool) -> None:
         session = self.osmo.session
@@ -173,13 +205,14 @@ class MainScreen(RunnerScreen):
 
     def _flush(self) -> None:
         """Repaint what changed since the last tick (at most REFRESH_HZ times a second)."""
-        if not self._dirty:
-            driver = self.osmo.session.driver
-            if driver is not None and not driver.finished and not self.playback.paused:
-                self._update_header()  # the clock ticks on between events
+        runs = self.runs
+        if not runs.dirty:
+            run = self.osmo.session.run
+            if run is not None and not run.finished and not self.osmo.playback.paused:
+                self.update_header()  # the clock ticks on between events
             return
-        self._dirty = False
-        changed, self._changed = self._changed, set()
+        runs.dirty = False
+        changed, runs.changed = runs.changed, set()
         self.refresh_views(changed)
 
     def refresh_views(self, changed: set[str]) -> None:
@@ -188,14 +221,14 @@ class MainScreen(RunnerScreen):
         session = self.osmo.session
         if session.snapshot is not None and len(session.snapshot.warnings) != self._warned:
             self._warned = len(session.snapshot.warnings)
-            self._show_errors()
+            self.show_errors()
         self.query_one(GroupGraph).updated()
         self.query_one(TaskTable).updated(changed)
         self.query_one(Timeline).updated()
         self.query_one(EventList).updated()
         if self.selected is not None:
             self._show_task(fresh=False)
-        self._update_header()
+        self.update_header()
 
     # --- selection, search, scrubbing --------------------------------------------------------
 
@@ -259,9 +292,115 @@ class MainScreen(RunnerScreen):
     def scrub_to(self, index: int | None) -> None:
         total = len(self.osmo.session.events)
         self.scrub = None if index is None or index >= total else max(0, index)
-        self._show_plan()
+        self.show_plan()
 
     def scrub_step(self, direction: int) -> None:
         events = self.osmo.session.events
         current = len(events) if self.scrub is None else self.scrub
         self.scrub_to(scrub_index(events, current, direction))
+
+    # --- actions (every `action_*` named in `keys.KEYS`) -------------------------------------
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.osmo.keymap))
+
+    def action_rerun(self) -> None:
+        self.runs.rerun()
+
+    def action_cancel_workflow(self) -> None:
+        self.runs.cancel("workflow", "", self.runs.position())
+
+    def action_cancel_task(self) -> None:
+        if self.selected is None:
+            self.notify("Select a task first (graph or table)", severity="warning", timeout=3)
+            return
+        self.runs.cancel("task", self.selected, self.runs.position())
+
+    def action_pause(self) -> None:
+        self.runs.toggle_pause()
+
+    def action_step(self) -> None:
+        self.runs.step_once()
+
+    def action_speed(self, delta: int) -> None:
+        self.runs.change_speed(delta)
+
+    def action_scrub(self, direction: int) -> None:
+        self.runs.pause_live()
+        self.scrub_step(direction)
+
+    def action_scrub_to(self, index: int) -> None:
+        self.scrub_to(None if index < 0 else index)
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        on_task = self.query_one(TabbedContent).active == "task"
+        box.placeholder = "search this task's log" if on_task else "search task and group names"
+        box.value = self.log_search if on_task else self.query_one(GroupGraph).search
+        box.display = True
+        box.focus()
+
+    def action_filter(self) -> None:
+        graph, table = self.query_one(GroupGraph), self.query_one(TaskTable)
+        filters = st.STATUS_FILTERS
+        graph.status_filter = filters[(filters.index(graph.status_filter) + 1) % len(filters)]
+        table.status_filter = graph.status_filter
+        graph.relayout()
+        table.rebuild()
+        self.notify(f"Showing {graph.status_filter} tasks", timeout=2)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.focus_view()
+
+    def action_log_or_spec(self) -> None:
+        """Show the selected task's tab, flipping between its log and its rendered spec."""
+        views = self.query_one("#views", TabbedContent)
+        inner = self.query_one("#task-tabs", TabbedContent)
+        if views.active == "task":
+            inner.active = "tab-spec" if inner.active == "tab-log" else "tab-log"
+        else:
+            views.active = "task"
+
+    def action_focus_errors(self) -> None:
+        errors = self.query_one(ErrorList)
+        if errors.display:
+            errors.focus()
+
+    def edit_target(self) -> tuple[str, int | None]:
+        """The highlighted error's file and line, else the selected task's line in the workflow."""
+        session = self.osmo.session
+        problems = self.query_one(ErrorList)
+        problem = problems.current if problems.display else None
+        if problem is not None and problem.location is not None and not problem.location.rendered:
+            return problem.location.path, problem.location.line
+        path = str(session.request.path or "")
+        loaded = session.loaded
+        if self.selected is not None and loaded is not None:
+            where = loaded.location_of_task(self.selected)
+            if not where.rendered:
+                return where.path, where.line
+        return path, None
+
+    def action_edit(self) -> None:
+        path, line = self.edit_target()
+        if path:
+            self.open_editor(editor_command(path, line))
+
+    def open_editor(self, argv: list[str]) -> None:
+        """Suspend the app, run the editor, then reload (the watcher may also fire; harmless)."""
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                subprocess.call(argv)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot suspend the app", severity="warning")
+            return
+        except OSError as exc:
+            self.notify(f"Cannot start the editor: {exc}", severity="error")
+            return
+        self.runs.reload()

@@ -23,7 +23,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from simulator.backends.base import Backend, Capabilities, Emit
 from simulator.backends.docker import data, gc, images, wrapper
 from simulator.backends.docker import labels as L
 from simulator.backends.docker.attempt import (
@@ -34,8 +33,9 @@ from simulator.backends.docker.attempt import (
     watch,
 )
 from simulator.backends.docker.gpus import GpuInventory
+from simulator.backends.docker.options import DockerOptions
 from simulator.backends.docker.placement import Placement, place_task
-from simulator.backends.docker.prepare import AttemptBuilder
+from simulator.backends.docker.prepare import AttemptBuilder, Runtime
 from simulator.credentials import Injection, Masker, load_for_run, resolve
 from simulator.engine.events import (
     BackendReport,
@@ -49,8 +49,10 @@ from simulator.engine.events import (
     TaskScheduling,
 )
 from simulator.engine.plan import GroupPlan, Plan
+from simulator.engine.port import Backend, Capabilities, Emit
 from simulator.engine.status import ExitCode, TaskStatus
 from simulator.errors import BackendError
+from simulator.pool.config import PoolConfig
 
 T = TypeVar("T")
 HEALTH_INTERVAL = 2.0
@@ -61,27 +63,26 @@ class DockerBackend(Backend):
 
     def __init__(
         self,
+        options: DockerOptions | None = None,
         *,
-        pull_policy: str = "missing",
-        grace_period: float = 5.0,
-        shm_size: int | None = None,
-        gpus: str | list[str] | None = None,
-        pool: Any = None,
-        base_url: str | None = None,
+        pool: PoolConfig | None = None,
         clock: Callable[[], float] | None = None,
-        **_unused: Any,
     ) -> None:
-        if pull_policy not in images.POLICIES:
+        options = options or DockerOptions()
+        if options.pull_policy not in images.POLICIES:
             choices = ", ".join(images.POLICIES)
-            raise BackendError(f"unknown pull policy {pull_policy!r}; choose from {choices}")
+            policy = options.pull_policy
+            raise BackendError(f"unknown pull policy {policy!r}; choose from {choices}")
         from simulator.pool.platforms import emulated_arches, host_arch
 
-        self.pull_policy = pull_policy
-        self.grace_period = grace_period
-        self.shm_size = shm_size
-        self.base_url = base_url
+        self.options = options
+        self.pull_policy = options.pull_policy
+        self.grace_period = options.grace_period
+        self.shm_size = options.shm_size
+        self.base_url = options.base_url
         self.pool = pool
-        self.gpus = GpuInventory.detect(gpus)
+        gpus = options.gpus
+        self.gpus = GpuInventory.detect(list(gpus) if isinstance(gpus, tuple) else gpus)
         self.host_arch = host_arch()
         self.emulated = frozenset(emulated_arches())
         self.capabilities = Capabilities(
@@ -179,8 +180,21 @@ class DockerBackend(Backend):
         info = await self._call(self._client.info)
         self._check_plan(plan, info)
         self._control_root = Path(tempfile.mkdtemp(prefix=f"osmo-tui-{self._run_id}-")).resolve()
+        assert self._loop is not None
+        runtime = Runtime(
+            run_id=self._run_id,
+            loop=self._loop,
+            client=self._client,
+            injections=self._injections,
+            placements=self._placements,
+            shm_size=self.shm_size,
+            gpu_device_requests=not self.gpus.env_only,
+            call=self._call,
+            log=self._log,
+            warn=self._warn,
+        )
         self._builder = AttemptBuilder(
-            backend=self,
+            runtime=runtime,
             plan=plan,
             run_dir=self._run_dir,
             control_root=self._control_root,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from simulator.backends.docker.options import PULL_POLICIES, DockerOptions
 from simulator.errors import UsageError
 
 
@@ -13,7 +13,7 @@ def add_docker_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("docker backend")
     group.add_argument(
         "--pull-policy",
-        choices=("missing", "always", "never"),
+        choices=PULL_POLICIES,
         default="missing",
         help="when to pull a task's image (default: missing)",
     )
@@ -38,8 +38,8 @@ def add_docker_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def docker_options(args: argparse.Namespace, *, pool: Any = None) -> dict[str, Any]:
-    """DockerBackend keyword arguments from parsed options (the loaded pool config included)."""
+def docker_options(args: argparse.Namespace) -> DockerOptions:
+    """The typed options from parsed flags (a bad value is a usage error, exit 2)."""
     shm = getattr(args, "shm_size", None)
     shm_bytes = None
     if shm:
@@ -50,12 +50,11 @@ def docker_options(args: argparse.Namespace, *, pool: Any = None) -> dict[str, A
         except ValueError as exc:
             raise UsageError(f"--shm-size {shm!r}: {exc}") from None
     grace = getattr(args, "grace_period", 5.0)
-    if grace is None or grace < 0:
-        raise UsageError("--grace-period must be 0 or more seconds")
-    return {
-        "pull_policy": getattr(args, "pull_policy", None) or "missing",
-        "gpus": getattr(args, "gpu_inventory", None),
-        "shm_size": shm_bytes,
-        "grace_period": grace,
-        "pool": pool,
-    }
+    if grace is None or not 0 <= grace <= 3600:
+        raise UsageError("--grace-period must be between 0 and 3600 seconds")
+    return DockerOptions(
+        pull_policy=getattr(args, "pull_policy", None) or "missing",
+        gpus=getattr(args, "gpu_inventory", None),
+        shm_size=shm_bytes,
+        grace_period=grace,
+    )

@@ -7,7 +7,8 @@ import base64
 import contextlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from simulator.backends.docker.container import (
     ContainerPlan,
     hostname_of,
 )
+from simulator.backends.docker.placement import Placement
+from simulator.credentials import Injection
 from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
 from simulator.spec.units import parse_duration
@@ -37,11 +40,33 @@ def _substitute_hosts(spec: Any, peers: tuple[str, ...]) -> Any:
     return new
 
 
+@dataclass(frozen=True)
+class Runtime:
+    """What the attempt builder needs of its run: handed over explicitly by the backend."""
+
+    run_id: str
+    loop: asyncio.AbstractEventLoop
+    client: Any
+    """The docker client (checkpoints copy out of containers through it)."""
+    injections: Mapping[str, Injection]
+    """Credentials per task (environment and files)."""
+    placements: Mapping[str, Placement]
+    shm_size: int | None
+    gpu_device_requests: bool
+    """False when GPUs are handed out as NVIDIA_VISIBLE_DEVICES only (an inventory)."""
+    call: Callable[..., Awaitable[Any]]
+    """Run a blocking call on the backend's thread pool."""
+    log: Callable[[Attempt, str], None]
+    """A line in an attempt's log (loop thread only)."""
+    warn: Callable[[str], None]
+    """A run warning (loop thread only)."""
+
+
 class AttemptBuilder:
     def __init__(
         self,
         *,
-        backend: Any,
+        runtime: Runtime,
         plan: Plan,
         run_dir: Path,
         control_root: Path,
@@ -49,7 +74,7 @@ class AttemptBuilder:
     ) -> None:
         from simulator.backends.docker.backend import storage_supported
 
-        self.backend = backend
+        self.runtime = runtime
         self.plan = plan
         self.run_dir = run_dir
         self.control_root = control_root
@@ -72,7 +97,7 @@ class AttemptBuilder:
         self, attempt: Attempt, image: str, network: str | None
     ) -> ContainerPlan | data.DataError:
         """Control dir, fresh output dir, staged inputs, files; blocking (runs in a thread)."""
-        task, backend = attempt.task, self.backend
+        task, rt = attempt.task, self.runtime
         spec = self.spec(task)
         attempt.control_root = self.control_root
         attempt.control_dir = self.control_root / f"{task}.{attempt.retry}"
@@ -86,13 +111,13 @@ class AttemptBuilder:
             inputs = self._inputs(attempt, spec)
         except data.DataError as exc:
             return exc
-        injection = backend._injections.get(task)
+        injection = rt.injections.get(task)
         env = {**spec.environment, **(injection.env if injection else {})}
         files = self._files(attempt, spec, injection.files if injection else [])
-        placement = backend._placements[task]
+        placement = rt.placements[task]
         res = self.plan.tasks[task].resource
         labels = {
-            L.RUN: backend._run_id,
+            L.RUN: rt.run_id,
             L.RUN_DIR: str(self.run_dir),
             L.CONTROL_DIR: str(self.control_root),
             L.WORKFLOW_ID: self.plan.workflow_id,
@@ -104,16 +129,16 @@ class AttemptBuilder:
         storage = res.storage if self.storage_ok else None
         if res.storage and not self.storage_ok and not self._warned_storage:
             self._warned_storage = True
-            backend._loop.call_soon_threadsafe(
-                backend._warn,
+            rt.loop.call_soon_threadsafe(
+                rt.warn,
                 "storage limits are not enforced: this Docker engine's storage driver has no "
                 "per-container size limit (needs overlay2 on xfs with pquota, btrfs or zfs)",
             )
-        shm = backend.shm_size or DEFAULT_SHM
+        shm = rt.shm_size or DEFAULT_SHM
         if res.memory:
             shm = min(shm, res.memory // 2)
         return ContainerPlan(
-            name=f"osmo-tui-{backend._run_id}-{task}-{attempt.retry}"[:120],
+            name=f"osmo-tui-{rt.run_id}-{task}-{attempt.retry}"[:120],
             task=task,
             image=image,
             arch=placement.arch,
@@ -134,7 +159,7 @@ class AttemptBuilder:
             storage=storage,
             shm_size=shm,
             gpus=list(attempt.gpus),
-            gpu_device_requests=not backend.gpus.env_only,
+            gpu_device_requests=rt.gpu_device_requests,
             busybox=self.busybox,
         )
 
@@ -201,15 +226,15 @@ class AttemptBuilder:
             await asyncio.sleep(max(0.0, next_at[i] - clock()))
             if not attempt.live or attempt.container_id is None:
                 return
-            await self.backend._call(self.checkpoint, attempt, checkpoints[i], self.logger(attempt))
+            await self.runtime.call(self.checkpoint, attempt, checkpoints[i], self.logger(attempt))
             next_at[i] = clock() + due[i]  # the next one starts `frequency` after this one ended
 
     def logger(self, attempt: Attempt) -> Callable[[str], None]:
         """A thread-safe log function for one attempt."""
-        loop: asyncio.AbstractEventLoop = self.backend._loop
+        loop, write = self.runtime.loop, self.runtime.log
 
         def log(line: str) -> None:
-            loop.call_soon_threadsafe(self.backend._log, attempt, line)
+            loop.call_soon_threadsafe(write, attempt, line)
 
         return log
 
@@ -222,7 +247,7 @@ class AttemptBuilder:
             await task
         if final:
             for ckpt in self.plan.tasks[attempt.task].spec.checkpoint:
-                await self.backend._call(self.checkpoint, attempt, ckpt, self.logger(attempt))
+                await self.runtime.call(self.checkpoint, attempt, ckpt, self.logger(attempt))
 
     def checkpoint(self, attempt: Attempt, ckpt: Any, log: Callable[[str], None]) -> None:
         """Copy the checkpoint directory out of the container into the object-store stand-in."""
@@ -232,7 +257,7 @@ class AttemptBuilder:
         log(f"Checkpointing data from {ckpt.path} to {ckpt.url}...")
         try:
             dst = data.url_path(ckpt.url, self.buckets, code=2012)
-            stream, _ = self.backend._client.api.get_archive(cid, ckpt.path)
+            stream, _ = self.runtime.client.api.get_archive(cid, ckpt.path)
             count = data.extract_checkpoint(io.BytesIO(b"".join(stream)), dst, ckpt.regex)
         except Exception as exc:
             log(f"Checkpointing data from {ckpt.path} to {ckpt.url} failed: {exc}")

@@ -9,19 +9,24 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.backends.base import Backend, Capabilities, Emit
 from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight
 from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
 from simulator.backends.kubernetes.gc import owner_token
 from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.backends.kubernetes.podstatus import Phase
 from simulator.backends.kubernetes.rest import ns_path
 from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
+from simulator.engine.port import Backend, Capabilities, Emit
 from simulator.errors import BackendError
+from simulator.pool.config import PoolConfig
+
+if TYPE_CHECKING:
+    from simulator.backends.scenario import Scenario
 
 NOTES = (
     "data: task inputs/outputs need --kube-data-pvc (a ReadWriteMany PVC on multi-node clusters)",
@@ -46,34 +51,29 @@ class KubernetesBackend(WatchHandlers, Backend):
 
     def __init__(
         self,
+        options: KubeOptions | None = None,
         *,
-        kubeconfig: str | None = None,
-        kube_context: str | None = None,
-        namespace: str | None = None,
-        data_pvc: str | None = None,
-        pool: Any = None,
-        scenario: Any = None,
-        simulate_outcomes: bool | None = None,
-        image_pull_policy: str | None = None,
-        scheduler_name: str | None = None,
-        grace_seconds: int = 10,
-        api_grace: float = 60.0,
-        stream_logs: bool | None = None,
-        cluster_domain: str = "cluster.local",
+        pool: PoolConfig | None = None,
+        scenario: Scenario | None = None,
         credentials: dict[str, dict[str, str]] | None = None,
-        **_other_backends_options: Any,
     ) -> None:
-        self._opts = dict(kubeconfig=kubeconfig, context=kube_context, namespace=namespace)
-        self._data_pvc = data_pvc
+        """`scenario` scripts outcomes on nodes that run nothing (KWOK); `credentials` replaces
+        the local credential store (tests)."""
+        options = options or KubeOptions()
+        self.options = options
+        self._opts = dict(
+            kubeconfig=options.kubeconfig, context=options.context, namespace=options.namespace
+        )
+        self._data_pvc = options.data_pvc
         self._pool = pool
         self._scenario_arg = scenario
-        self._simulate = simulate_outcomes
-        self._pull = image_pull_policy
-        self._scheduler = scheduler_name
-        self._grace = grace_seconds
-        self.api_grace = api_grace
-        self._stream_logs = stream_logs
-        self._domain = cluster_domain
+        self._simulate = options.simulate_outcomes
+        self._pull = options.image_pull_policy
+        self._scheduler = options.scheduler_name
+        self._grace = options.grace_seconds
+        self.api_grace = options.api_grace
+        self._stream_logs = options.stream_logs
+        self._domain = options.cluster_domain
         self._creds_arg = credentials
         self._pool_exec = concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="k8s-api")
         self._attempts: dict[tuple[str, int], Attempt] = {}

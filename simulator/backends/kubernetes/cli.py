@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from simulator.backends.kubernetes.options import KubeOptions
 
 
 def add_kube_options(parser: argparse.ArgumentParser) -> None:
@@ -28,16 +29,12 @@ def add_kube_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def kube_options(
-    args: argparse.Namespace, *, pool: Any = None, scenario: Any = None
-) -> dict[str, Any]:
-    """KubernetesBackend keyword arguments from parsed options."""
-    return {
-        "kubeconfig": getattr(args, "kubeconfig", None),
-        "kube_context": getattr(args, "kube_context", None),
-        "namespace": getattr(args, "namespace", None),
-        "data_pvc": getattr(args, "kube_data_pvc", None),
-        "scheduler_name": getattr(args, "kube_scheduler", None),
-        "pool": pool,
-        "scenario": scenario,
-    }
+def kube_options(args: argparse.Namespace) -> KubeOptions:
+    """The typed options from parsed flags."""
+    return KubeOptions(
+        kubeconfig=getattr(args, "kubeconfig", None),
+        context=getattr(args, "kube_context", None),
+        namespace=getattr(args, "namespace", None),
+        data_pvc=getattr(args, "kube_data_pvc", None),
+        scheduler_name=getattr(args, "kube_scheduler", None),
+    )

@@ -1,0 +1,50 @@
+"""Parsed flags -> `RunRequest`: the only place the CLI turns its options into a run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simulator.run.request import BackendOptions, RunRequest, SimOptions, SpecOptions
+
+
+def spec_options(args: argparse.Namespace) -> SpecOptions:
+    """`--set`, `--set-string`, `--pool-config`, `--label`, `--priority` (as `validate` reads them)."""
+    from osmo_tui.cli.cmd_validate import load_options
+
+    options = load_options(args)
+    pool_config = options.pop("pool_config")
+    return SpecOptions(
+        set_values=tuple(options.pop("set_values")),
+        set_strings=tuple(options.pop("set_strings")),
+        pool_config=Path(pool_config) if pool_config else None,
+        **options,
+    )
+
+
+def backend_options(args: argparse.Namespace) -> BackendOptions:
+    """The chosen backend's typed options, from its own flags."""
+    name = getattr(args, "backend", None) or "sim"
+    if name == "docker":
+        from simulator.backends.docker.cli import docker_options
+
+        return docker_options(args)
+    if name == "kubernetes":
+        from simulator.backends.kubernetes.cli import kube_options
+
+        return kube_options(args)
+    return SimOptions()
+
+
+def run_request(args: argparse.Namespace) -> RunRequest:
+    """The run `simulate`, `run` (app or headless) and `run --watch` are asked for."""
+    scenario = getattr(args, "scenario", None)
+    return RunRequest(
+        path=Path(args.file),
+        spec=spec_options(args),
+        scenario=Path(scenario) if scenario else None,
+        seed=getattr(args, "seed", None),
+        workflow_id=getattr(args, "workflow_id", None),
+        backend=backend_options(args),
+        record=not getattr(args, "no_record", False),
+    )

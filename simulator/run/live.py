@@ -1,0 +1,65 @@
+"""`LiveRun`: the real-time driver over a Docker or Kubernetes backend, as a `Run`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from simulator.backends.docker.options import DockerOptions
+from simulator.engine.events import Event, RunFinished
+from simulator.engine.realtime import RealtimeRun
+from simulator.run.runs import Cancel, Observer, Run
+
+if TYPE_CHECKING:
+    from simulator.backends.kubernetes.options import KubeOptions
+    from simulator.engine.port import Backend
+    from simulator.run.prepare import PreparedRun
+
+
+class LiveRun(Run):
+    """Moves by itself in real time once `run` is awaited; a cancel is reported through `run`."""
+
+    stepped = False
+
+    def __init__(self, realtime: RealtimeRun) -> None:
+        self.realtime = realtime
+        self.backend = realtime.backend_name
+        self.can_cancel_task = realtime.backend.capabilities.cancel_task
+        self._done = False
+
+    @property
+    def finished(self) -> bool:
+        return self._done
+
+    async def run(self, observer: Observer) -> None:
+        def forward(event: Event) -> None:
+            observer([event])
+            if isinstance(event, RunFinished):
+                self._done = True
+
+        try:
+            await self.realtime.run(forward)
+        finally:
+            self._done = True
+
+    def cancel(self, request: Cancel) -> list[Event]:
+        # Real time: the cancel happens when asked for (`at` is for stepped players).
+        self.realtime.cancel(request.scope, request.name, request.message, request.force)
+        return []
+
+    async def close(self) -> None:
+        await asyncio.shield(self.realtime.close())
+
+
+def live_run(prepared: PreparedRun, options: DockerOptions | KubeOptions) -> LiveRun:
+    """The real-time driver over the backend `options` name, with the prepared pool/scenario."""
+    backend: Backend
+    if isinstance(options, DockerOptions):
+        from simulator.backends.docker.backend import DockerBackend
+
+        backend = DockerBackend(options, pool=prepared.pool)
+    else:
+        from simulator.backends.kubernetes.backend import KubernetesBackend
+
+        backend = KubernetesBackend(options, pool=prepared.pool, scenario=prepared.scenario)
+    return LiveRun(RealtimeRun(prepared.plan, backend))
