@@ -8,6 +8,11 @@ run *ARGS:
 test *ARGS:
     bash scripts/test.sh {{ARGS}}
 
+# The inner loop: every test that needs no service (no Docker engine, no cluster), nothing started.
+test-fast *ARGS:
+    bash scripts/bootstrap.sh
+    .venv/bin/python -m pytest -m "not docker and not kubernetes" {{ARGS}}
+
 # Lint, format check, type check and the import contracts.
 lint:
     .venv/bin/ruff check .

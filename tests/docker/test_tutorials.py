@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import COOKBOOK
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.cookbook]
 TUTORIALS = COOKBOOK / "tutorials"
 
 

@@ -19,6 +19,8 @@ NEVER_END = {
     "nut_pouring/01_mimic_generation.yaml": ("FAILED_EXEC_TIMEOUT", 7 * 86400.0),
 }
 
+pytestmark = pytest.mark.cookbook
+
 
 def _id(path: Path) -> str:
     return path.relative_to(COOKBOOK).as_posix()

@@ -19,7 +19,7 @@ from tests.kubernetes.conftest import Cluster
 from tests.tui.conftest import settle
 from tests.tui.screen_text import screen_text
 
-pytestmark = [pytest.mark.kubernetes, pytest.mark.anyio]
+pytestmark = [pytest.mark.kubernetes, pytest.mark.anyio, pytest.mark.cookbook]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.backends.contract import run_realtime
 from tests.conftest import COOKBOOK
 from tests.kubernetes.conftest import Cluster
 
-pytestmark = pytest.mark.kubernetes
+pytestmark = [pytest.mark.kubernetes, pytest.mark.cookbook]
 TUTORIALS = [
     "hello_world",
     "serial_workflow",

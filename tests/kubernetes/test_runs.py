@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,12 @@ from simulator.engine.realtime import RealtimeRun
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import BackendError
-from tests.conftest import ROOT
 from tests.kubernetes.conftest import POOL, Cluster, wait_for
 from tests.kubernetes.helpers import plan, task
 
 pytestmark = pytest.mark.kubernetes
-OSMO_TUI = str(ROOT / ".venv" / "bin" / "osmo-tui")
+OSMO_TUI = [sys.executable, "-m", "osmo_tui.cli.main"]
+"""The CLI of the interpreter running the tests (never a hard-coded virtualenv)."""
 
 
 def _report(
@@ -192,7 +193,7 @@ def _simulate_on(
     """`osmo-tui simulate WORKFLOW --backend kubernetes --kubeconfig K ... --no-record`."""
     wf = tmp_path / "wf.yaml"
     wf.write_text(WORKFLOW)
-    argv = [OSMO_TUI, "simulate", str(wf), "--backend", "kubernetes", "--kubeconfig", kubeconfig]
+    argv = [*OSMO_TUI, "simulate", str(wf), "--backend", "kubernetes", "--kubeconfig", kubeconfig]
     return subprocess.run(
         [*argv, *extra, "--no-record"], capture_output=True, text=True, timeout=timeout
     )

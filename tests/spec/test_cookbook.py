@@ -8,9 +8,9 @@ import pytest
 
 from simulator.errors import SpecErrors
 from simulator.spec.loader import load_workflow
-from tests.conftest import COOKBOOK
+from tests.conftest import COOKBOOK, cookbook_files
 
-FILES = sorted(COOKBOOK.rglob("*.yaml"))
+FILES = cookbook_files()
 STORAGE = ["storage_url=s3://my-bucket/osmo"]
 NEEDS_SET: dict[str, list[str]] = {
     # Files whose `{{ storage_url }}` has no default: OSMO (and we) fail with UNDEFINED below
@@ -51,6 +51,8 @@ UNDEFINED = (
     "Jinja substitution failure: <class 'jinja2.exceptions.UndefinedError'>: "
     "'storage_url' is undefined"
 )
+
+pytestmark = pytest.mark.cookbook
 
 
 def _id(path: Path) -> str:

@@ -36,7 +36,9 @@ def test_bad_speed_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     # checked when the flags are parsed, before anything loads or runs
     code = main(["run", str(wf), "--speed", "fast", "--no-watch", "--paused"])
     assert code == 2
-    assert "argument --speed: must be 1x, 10x, 100x or instant, not 'fast'" in capsys.readouterr().err
+    assert (
+        "argument --speed: must be 1x, 10x, 100x or instant, not 'fast'" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.slow
