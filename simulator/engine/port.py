@@ -21,21 +21,27 @@ Emit = Callable[[BackendReport | RunWarning], None]
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a backend can honour; the UI and validation read these (never guess)."""
+    """What a backend can honour, as data: the app shows it (header and its tooltip) and the
+    run pipeline reads `cancel_task`; nothing guesses."""
 
     name: str
-    real_time: bool = True
     arches: frozenset[str] = frozenset({"amd64"})
     """Architectures it can run natively."""
     emulated_arches: frozenset[str] = frozenset()
     """Architectures it can run through emulation (qemu/binfmt)."""
     gpus: int = 0
-    privileged: bool = False
-    host_network: bool = False
-    volume_mounts: bool = False
     storage_limits: bool = False
+    """Whether a task's `storage` request is enforced."""
     cancel_task: bool = True
     notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """One line, e.g. `amd64, arm64 (emulated) · 2 GPUs · no storage limits`."""
+        arches = sorted(self.arches) + [f"{a} (emulated)" for a in sorted(self.emulated_arches)]
+        parts = [", ".join(arches), f"{self.gpus} GPU{'s' if self.gpus != 1 else ''}"]
+        if not self.storage_limits:
+            parts.append("no storage limits")
+        return " · ".join(parts)
 
 
 class Backend(abc.ABC):

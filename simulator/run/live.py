@@ -31,6 +31,10 @@ class LiveRun(Run):
     def finished(self) -> bool:
         return self._done
 
+    def capabilities(self) -> tuple[str, tuple[str, ...]]:
+        caps = self.realtime.backend.capabilities  # a backend refines them once it has looked
+        return caps.summary(), caps.notes
+
     async def run(self, observer: Observer) -> None:
         def forward(event: Event) -> None:
             observer([event])

@@ -50,6 +50,10 @@ class Run(abc.ABC):
         """The time of the next step (None: nothing left, or a live run)."""
         return None
 
+    def capabilities(self) -> tuple[str, tuple[str, ...]]:
+        """What the backend can honour: one line and its notes (nothing for stepped runs)."""
+        return "", ()
+
     @property
     @abc.abstractmethod
     def finished(self) -> bool: ...

@@ -169,6 +169,7 @@ class MainScreen(Screen[None]):
             realtime=live,
             note=self.runs.note,
             virtual_now=self.virtual_now(),
+            capabilities=run.capabilities() if run is not None else ("", ()),
         )
 
     def virtual_now(self) -> float | None:

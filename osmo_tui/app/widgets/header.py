@@ -31,6 +31,7 @@ class RunHeader(Static):
         realtime: bool,
         note: str = "",
         virtual_now: float | None = None,
+        capabilities: tuple[str, tuple[str, ...]] = ("", ()),
     ) -> None:
         if snap is None:
             self.update(f"[b]{escape(title)}[/b]  [#ff5f5f]no valid version yet[/]\n{escape(note)}")
@@ -45,6 +46,10 @@ class RunHeader(Static):
             f"{st.markup(snap.status)}  {escape(mode)}  {elapsed}  "
             f"[#9e9e9e]on[/] {escape(snap.backend or '?')}"
         )
+        summary, notes = capabilities
+        if summary:
+            first += f" [#9e9e9e]({escape(summary)})[/]"
+        self.tooltip = "\n".join(notes) or None
         counts = {str(k): n for k, n in snap.counts().items()}
         keys = [k for k in ORDER if counts.get(k)]
         keys += sorted(k for k in counts if k.startswith("FAILED"))

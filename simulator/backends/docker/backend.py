@@ -90,9 +90,6 @@ class DockerBackend(Backend):
             arches=frozenset({self.host_arch}),
             emulated_arches=self.emulated,
             gpus=len(self.gpus.ids),
-            privileged=True,
-            host_network=True,
-            volume_mounts=True,
             storage_limits=False,
             notes=("runs on the local Docker engine",),
         )

@@ -42,9 +42,6 @@ class KubernetesBackend(WatchHandlers, Backend):
         name="kubernetes",
         arches=frozenset({"amd64", "arm64"}),
         gpus=0,
-        privileged=True,
-        host_network=True,
-        volume_mounts=True,
         storage_limits=True,
         notes=NOTES,
     )
@@ -160,9 +157,6 @@ class KubernetesBackend(WatchHandlers, Backend):
                 name="kubernetes",
                 arches=inv.arches,
                 gpus=inv.max_gpus,
-                privileged=True,
-                host_network=True,
-                volume_mounts=True,
                 storage_limits=True,
                 notes=(
                     *NOTES,
