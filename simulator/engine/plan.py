@@ -7,7 +7,12 @@ one directly. Group and task dicts keep the spec's order, which every report and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from simulator.errors import BackendError
+
+if TYPE_CHECKING:
+    from simulator.spec.models import TaskSpec
 
 ExitActions = tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
 """(ACTION, ((lo, hi), ...)) in the spec's dict order; ACTION is COMPLETE, FAIL or RESCHEDULE."""
@@ -36,8 +41,15 @@ class TaskPlan:
     exit_actions: ExitActions = ()
     inputs: tuple[str, ...] = ()
     """Names of same-workflow tasks this task reads from (the group DAG comes from these)."""
-    spec: Any = None
-    """The task's validated spec model with tokens substituted, for real backends."""
+    spec: TaskSpec | None = None
+    """The task's validated spec model with tokens substituted, for real backends (None for a
+    plan built in code, e.g. by a test)."""
+
+    def require_spec(self) -> TaskSpec:
+        """The spec a real backend runs (a plan built in code has none to run)."""
+        if self.spec is None:
+            raise BackendError(f"task {self.name} has no spec: build the plan from a workflow")
+        return self.spec
 
 
 @dataclass(frozen=True, slots=True)

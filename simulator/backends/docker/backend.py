@@ -417,7 +417,7 @@ class DockerBackend(Backend):
 
     async def _image(self, attempt: Attempt, arch: str) -> str | None:
         assert self._plan is not None
-        ref = str(self._plan.tasks[attempt.task].spec.image)
+        ref = str(self._plan.tasks[attempt.task].require_spec().image)
         # One lock per reference, not per (reference, arch): the engine keeps one architecture
         # per tag, so a concurrent pull of the same tag for the other arch would retag it
         # between this pull and the lookup of its result.

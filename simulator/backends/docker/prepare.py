@@ -25,10 +25,11 @@ from simulator.backends.docker.placement import Placement
 from simulator.credentials import Injection
 from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
+from simulator.spec.models import TaskSpec
 from simulator.spec.units import parse_duration
 
 
-def _substitute_hosts(spec: Any, peers: tuple[str, ...]) -> Any:
+def _substitute_hosts(spec: TaskSpec, peers: tuple[str, ...]) -> TaskSpec:
     """{{host:<peer>}} tokens the plan left literal become the peer's hostname on our network."""
     text = spec.model_dump_json()
     if "{{" not in text or "host:" not in text:
@@ -87,9 +88,9 @@ class AttemptBuilder:
     def outputs_dir(self, task: str) -> Path:
         return self.run_dir / "outputs" / task
 
-    def spec(self, task: str) -> Any:
+    def spec(self, task: str) -> TaskSpec:
         tp = self.plan.tasks[task]
-        return _substitute_hosts(tp.spec, self.plan.groups[tp.group].tasks)
+        return _substitute_hosts(tp.require_spec(), self.plan.groups[tp.group].tasks)
 
     # --- before the container starts ------------------------------------------------------------
 
@@ -246,7 +247,7 @@ class AttemptBuilder:
         with contextlib.suppress(BaseException):
             await task
         if final:
-            for ckpt in self.plan.tasks[attempt.task].spec.checkpoint:
+            for ckpt in self.plan.tasks[attempt.task].require_spec().checkpoint:
                 await self.runtime.call(self.checkpoint, attempt, ckpt, self.logger(attempt))
 
     def checkpoint(self, attempt: Attempt, ckpt: Any, log: Callable[[str], None]) -> None:
