@@ -69,6 +69,59 @@ def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -
         proc.wait(timeout=10)
 
 
+BUG_ON_SECOND_LOAD = """\
+import simulator.run.reload as reload_module
+
+_real, _calls = reload_module.prepare, []
+
+
+def _prepare(request):
+    _calls.append(1)
+    if len(_calls) == 2:
+        raise RuntimeError("a bug in the loader")
+    return _real(request)
+
+
+reload_module.prepare = _prepare
+"""
+
+
+@pytest.mark.slow
+def test_headless_watch_survives_an_internal_error_in_a_reload(tmp_path: Path) -> None:
+    """The second load raises (a stand-in bug, injected by a sitecustomize module into the real
+    process): one line says so, and the third save is run as usual."""
+    wf = tmp_path / "w.yaml"
+    body = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh, -c, 'sleep {n}']\n"
+    wf.write_text(body.format(n=1))
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(BUG_ON_SECOND_LOAD)
+    path = os.pathsep.join([str(inject), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+    argv = [sys.executable, "-m", "osmo_tui.cli.main", "run", str(wf), "--headless", "--watch"]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        while "watching" not in line:
+            assert line, "the watch loop ended early"
+            line = proc.stderr.readline()
+        time.sleep(0.3)
+        wf.write_text(body.format(n=2))
+        assert "w.yaml changed: invalid" in proc.stderr.readline()
+        error = proc.stderr.readline()
+        assert "internal error: RuntimeError('a bug in the loader')" in error
+        time.sleep(0.3)
+        wf.write_text(body.format(n=3))
+        assert "w.yaml changed: 1 task changed (a)" in proc.stderr.readline()
+        assert proc.poll() is None  # still watching
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 async def _record_one_run(path: Path) -> None:
     import math
 

@@ -156,3 +156,42 @@ async def test_a_scenario_change_reruns_with_the_new_scenario(tmp_path: Path) ->
         assert not reload.outcome.ok
         assert "scenario.yaml" in reload.outcome.errors[0].message
         assert app.main_screen.runs.run_count == 2
+
+
+async def test_a_reload_that_hits_a_bug_is_shown_and_the_next_save_still_reloads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hot reload survives anything: even an internal error in one reload (simulated here by
+    making the pipeline's prepare raise once) is an error on screen, never a dead watcher."""
+    import simulator.run.reload as reload_module
+
+    path = _write(tmp_path)
+    seen: list[Message] = []
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, watch=True, keymap={})
+    real_prepare = reload_module.prepare
+    calls: list[int] = []
+
+    def broken_once(request: RunRequest) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the loader")
+        return real_prepare(request)
+
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await asyncio.sleep(0.3)  # the watcher is armed
+        monkeypatch.setattr(reload_module, "prepare", broken_once)
+        _write(tmp_path, script="sleep 3\necho v2\n")
+        bad = await _next_reload(pilot, seen)
+        assert not bad.outcome.ok
+        assert (
+            "internal error: RuntimeError('a bug in the loader')" in bad.outcome.errors[0].message
+        )
+        errors = app.main_screen.query_one(ErrorList)
+        assert errors.display and "internal error" in screen_text(app)
+        assert app.main_screen.runs.run_count == 1  # the last good run stays on screen
+        _write(tmp_path, script="sleep 3\necho v3\n")
+        good = await _next_reload(pilot, seen)
+        assert good.outcome.ok and "echo v3" in _step_script(app)
+        await settle(pilot)
+        assert app.main_screen.runs.run_count == 2
