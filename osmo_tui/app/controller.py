@@ -79,14 +79,15 @@ class RunController:
         batch, self.pending = self.pending, []
         self._absorb(batch)
 
-    def _absorb(self, batch: list[Event]) -> None:
-        """Fold a batch into the session and mark the views for the next repaint."""
+    def _absorb(self, batch: list[Event], *, announce: bool = True) -> None:
+        """Fold a batch into the session and mark the views for the next repaint; a run that
+        ends is announced, unless it ends because it was replaced (that is no news)."""
         session = self.osmo.session
         if not batch or session.snapshot is None:
             return
         self.changed |= session.apply(batch)
         self.dirty = True
-        if any(isinstance(event, RunFinished) for event in batch):
+        if announce and any(isinstance(event, RunFinished) for event in batch):
             self.view.post_message(self.RunEnded(session.snapshot))
 
     # --- the run worker ----------------------------------------------------------------------
@@ -135,11 +136,13 @@ class RunController:
         session = self.osmo.session
         if run is not None:
             leftover, self.pending = self.pending, []
+            self._absorb(leftover)
             try:
-                leftover += run.abandon("superseded in osmo-tui")
+                abandoned = run.abandon("superseded in osmo-tui")
             except OsmoTuiError as exc:  # the engine refused the cancel: keep what we have
                 self.view.notify(exc.render(), severity="warning", timeout=4)
-            self._absorb(leftover)
+                abandoned = []
+            self._absorb(abandoned, announce=False)
             await run.close()
         session.finish_recording()
 

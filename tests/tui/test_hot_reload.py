@@ -195,3 +195,36 @@ async def test_a_reload_that_hits_a_bug_is_shown_and_the_next_save_still_reloads
         assert good.outcome.ok and "echo v3" in _step_script(app)
         await settle(pilot)
         assert app.main_screen.runs.run_count == 2
+
+
+async def test_closing_the_editor_without_a_save_keeps_the_run(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    app = make_app(RunRequest(path=path, record=False), speed=math.inf, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        screen.editor_closed()  # the editor saved nothing
+        await pilot.pause(0.2)
+        assert screen.runs.run_count == 1
+        assert any("No change saved" in n.message for n in app._notifications)
+        _write(tmp_path, script="sleep 3\necho v2\n")
+        screen.editor_closed()
+        await settle(pilot)
+        assert screen.runs.run_count == 2 and "echo v2" in _step_script(app)
+
+
+async def test_a_reload_mid_run_does_not_announce_the_replaced_run_as_failed(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, script="sleep 300\n")
+    seen: list[Message] = []
+    app = make_app(RunRequest(path=path, record=False), speed=1.0, watch=True, keymap={})
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        await pilot.pause(0.5)  # running, far from its end
+        _write(tmp_path, script="sleep 200\n")
+        outcome = await _next_reload(pilot, seen)
+        assert outcome.outcome.ok
+        await pilot.pause(0.5)
+        assert app.main_screen.runs.run_count == 2
+        assert not [m for m in seen if isinstance(m, RunController.RunEnded)]
+        assert not any("Run finished" in n.message for n in app._notifications)

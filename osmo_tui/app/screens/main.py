@@ -392,7 +392,8 @@ class MainScreen(Screen[None]):
             self.open_editor(editor_command(path, line))
 
     def open_editor(self, argv: list[str]) -> None:
-        """Suspend the app, run the editor, then reload (the watcher may also fire; harmless)."""
+        """Suspend the app, run the editor, then reload if a watched file changed (the watcher
+        may also fire; harmless)."""
         from textual.app import SuspendNotSupported
 
         try:
@@ -404,4 +405,11 @@ class MainScreen(Screen[None]):
         except OSError as exc:
             self.notify(f"Cannot start the editor: {exc}", severity="error")
             return
-        self.runs.reload()
+        self.editor_closed()
+
+    def editor_closed(self) -> None:
+        """Reload what the editor saved; if it saved nothing, the run being inspected stays."""
+        if self.osmo.session.reloader.changed_since_load():
+            self.runs.reload()
+        else:
+            self.notify("No change saved: the run stays as it is", timeout=3)
