@@ -37,9 +37,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from simulator.common.units import parse_duration, quantity_unit_error
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.platforms import WELL_KNOWN, host_arch, host_gpus, host_platforms
-from simulator.spec.units import parse_duration, quantity_unit_error
 
 
 def _empty_list() -> list[Any]:
@@ -200,7 +200,7 @@ def find_pool_config(path: str | os.PathLike[str] | None = None) -> Path | None:
 
 
 def _validate(data: dict[str, Any], source: str | None, positions: Any) -> PoolConfig:
-    from simulator.spec.diagnostics import pydantic_errors
+    from simulator.common.diagnostics import pydantic_errors
 
     file = source or "<built-in pool>"
     try:
@@ -219,7 +219,7 @@ def pool_from_dict(data: dict[str, Any], *, source: str | None = None) -> PoolCo
 
 
 def _read_config(source: Path) -> tuple[dict[str, Any], Any]:
-    from simulator.spec import yamlpos
+    from simulator.common import yamlpos
 
     try:
         text = source.read_text(encoding="utf-8")

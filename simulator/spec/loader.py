@@ -17,18 +17,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulator.common import yamlpos
+from simulator.common.locate import LineMap, Locator
+from simulator.common.units import parse_quantity
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.config import PoolConfig, load_pool
-from simulator.spec import checks, poolchecks, render, yamlpos
+from simulator.spec import checks, poolchecks, render
 from simulator.spec import submission as submission_checks
 from simulator.spec.diagnostics import SpecWarning, pydantic_errors
-from simulator.spec.locate import LineMap, Locator
 from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
 from simulator.spec.submission import Submission, parse_labels
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
-from simulator.spec.units import parse_quantity
 
 
 @dataclass
@@ -171,7 +172,7 @@ def model_stage(data: Any, locator: Locator) -> WorkflowSpec:
     try:
         spec = VersionedWorkflowSpec.model_validate(data).workflow
     except ValidationError as exc:
-        raise SpecErrors(pydantic_errors(exc, data, None, locator.file, locator=locator)) from None
+        raise SpecErrors(pydantic_errors(exc, data, locator)) from None
     except RecursionError:
         raise _fail([("Workflow spec nests too deeply", locator.at(0))]) from None
     findings = checks.Findings()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from simulator.common.units import format_quantity, parse_quantity
+from simulator.common.yamlpos import Path
 from simulator.pool.config import PlatformConfig, PoolConfig
 from simulator.spec.checks import Findings, TaskRef
 from simulator.spec.models import ResourceSpec, TaskSpec, WorkflowSpec
-from simulator.spec.units import format_quantity, parse_quantity
-from simulator.spec.yamlpos import Path
 
 DEFAULT_MAX_TASKS = 20
 """OSMO's server default `max_num_tasks`."""

@@ -20,9 +20,9 @@ from simulator.backends.docker.container import (
     ContainerPlan,
     hostname_of,
 )
+from simulator.common.units import parse_duration
 from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
-from simulator.spec.units import parse_duration
 
 
 def _substitute_hosts(spec: Any, peers: tuple[str, ...]) -> Any:
