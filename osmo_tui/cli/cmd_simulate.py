@@ -125,7 +125,7 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     try:
         options = load_options(args)
         # the pool config with the scenario's pool keys over it, instead of the bare config
-        options["pool"] = _pool(options.pop("pool_config"), scenario)
+        options["pool"] = _pool(options.pop("pool_config"), scenario, options["submission"].pool)
         loaded = load_workflow(args.file, **options)
     except SpecErrors as exc:
         raise _Invalid([e.render() for e in exc.errors]) from None
@@ -136,16 +136,16 @@ def _load_unpaused(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return loaded, plan, scenario
 
 
-def _pool(pool_config: Any, scenario: Any) -> Any:
+def _pool(pool_config: Any, scenario: Any, name: str | None = None) -> Any:
     """The pool config with the scenario's `pool:` keys over it; a bad key is the scenario's."""
     from simulator.errors import SpecErrors, UsageError
     from simulator.pool.config import load_pool
 
-    base = load_pool(pool_config)
+    base = load_pool(pool_config, pool_name=name)
     if not scenario.pool:
         return base
     try:
-        return load_pool(pool_config, overrides=scenario.pool)
+        return load_pool(pool_config, overrides=scenario.pool, pool_name=name)
     except SpecErrors as exc:
         where = scenario.location_of(("pool",))
         raise UsageError(f"{where}: pool: {exc.errors[0].message}") from None

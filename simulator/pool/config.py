@@ -35,11 +35,12 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.common.units import parse_duration, quantity_unit_error
-from simulator.errors import Location, SpecError, SpecErrors, UsageError
+from simulator.pool import defaults
 from simulator.pool.platforms import WELL_KNOWN, host_arch, host_gpus, host_platforms
+from simulator.pool.rules import ResourceAssertion
 
 
 def _empty_list() -> list[Any]:
@@ -52,6 +53,13 @@ def _empty_list() -> list[Any]:
 def _empty_dict() -> dict[str, Any]:
     """`default_factory` of dict fields (see `_empty_list`)."""
     return {}
+
+
+def _default_rules() -> dict[str, list[ResourceAssertion]]:
+    return {
+        name: [ResourceAssertion.model_construct(None, **rule) for rule in rules]
+        for name, rules in defaults.RESOURCE_VALIDATIONS.items()
+    }
 
 
 class PlatformConfig(BaseModel):
@@ -89,6 +97,12 @@ class PlatformConfig(BaseModel):
     """Kubernetes backend: node labels the platform's pods require, besides `kubernetes.io/arch`."""
     tolerations: list[dict[str, Any]] = Field(default_factory=_empty_list)
     """Kubernetes backend: taints the platform's pods tolerate (Kubernetes toleration objects)."""
+    default_variables: dict[str, Any] = Field(default_factory=_empty_dict)
+    """OSMO: tokens for rules and pod templates, over the pool's `common_default_variables`."""
+    resource_validations: list[str] = Field(default_factory=_empty_list)
+    """OSMO: names of rule sets checked after the pool's `common_resource_validations`."""
+    override_pod_template: list[str] = Field(default_factory=_empty_list)
+    """OSMO: names of pod templates merged after the pool's `common_pod_template`."""
 
     @field_validator("memory", "storage")
     @classmethod
@@ -135,6 +149,28 @@ class PoolConfig(BaseModel):
     """CPU seconds one Jinja render may take (OSMO's `user_workflow_limits`)."""
     max_render_memory: str = "100Mi"
     """Memory one Jinja render may allocate (OSMO's `user_workflow_limits`)."""
+    resource_validations: dict[str, list[ResourceAssertion]] = Field(default_factory=_default_rules)
+    """OSMO's `resourceValidations`: rule sets by name (default: the Helm chart's four)."""
+    common_resource_validations: list[str] = Field(
+        default_factory=lambda: list(defaults.COMMON_RESOURCE_VALIDATIONS)
+    )
+    """Rule sets every platform checks, in order (OSMO's pool field of that name)."""
+    common_default_variables: dict[str, Any] = Field(
+        default_factory=lambda: dict(defaults.COMMON_DEFAULT_VARIABLES)
+    )
+    """Token values tasks that ask nothing get (the chart's: 1 CPU, 0 GPU, 1Gi, 1Gi)."""
+    pod_templates: dict[str, dict[str, Any]] = Field(default_factory=_empty_dict)
+    """OSMO's `podTemplates` by name (Kubernetes pod fragments, strings rendered with Jinja)."""
+    common_pod_template: list[str] = Field(default_factory=_empty_list)
+    """Pod templates every platform's pods get, merged in order."""
+    group_templates: dict[str, dict[str, Any]] = Field(default_factory=_empty_dict)
+    """OSMO's `groupTemplates` by name (kept for `render --pods`; not created by any backend)."""
+    common_group_templates: list[str] = Field(default_factory=_empty_list)
+    """Group templates of the pool."""
+    topology_labels: dict[str, str] = Field(default_factory=_empty_dict)
+    """OSMO topology key -> Kubernetes node label (from an OSMO configuration's pool)."""
+    pools: list[str] = Field(default_factory=_empty_list, exclude=True)
+    """Every pool of the OSMO configuration this pool was picked from (for messages)."""
     source: str | None = Field(default=None, exclude=True)
     """The pool-config file merged into this pool, if any."""
 
@@ -199,71 +235,37 @@ def find_pool_config(path: str | os.PathLike[str] | None = None) -> Path | None:
     return None
 
 
-def _validate(data: dict[str, Any], source: str | None, positions: Any) -> PoolConfig:
-    from simulator.common.diagnostics import pydantic_errors
-
-    file = source or "<built-in pool>"
-    try:
-        pool = PoolConfig.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        raise SpecErrors(pydantic_errors(exc, data, positions, file)) from None
-    if pool.default_platform and pool.default_platform not in pool.platforms:
-        message = f"Default platform {pool.default_platform} does not exist in pool {pool.name}!"
-        raise SpecErrors([SpecError(message, Location(file))])
-    return pool
-
-
 def pool_from_dict(data: dict[str, Any], *, source: str | None = None) -> PoolConfig:
     """Validate a pool dict (built-in shape merged with a config); SpecErrors when invalid."""
-    return _validate(data, source, None)
+    from simulator.pool.reading import validate
 
-
-def _read_config(source: Path) -> tuple[dict[str, Any], Any]:
-    from simulator.common import yamlpos
-
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such pool config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise SpecErrors(
-            [SpecError(f"Cannot read pool config: {reason}", Location(str(source)))]
-        ) from None
-    try:
-        loaded, positions = yamlpos.load(text)
-    except yamlpos.YamlError as exc:
-        line = exc.line + 1 if exc.line is not None else None
-        col = exc.column + 1 if exc.column is not None else None
-        problem = " ".join(exc.text.split())
-        raise SpecErrors(
-            [
-                SpecError(
-                    f"Pool config is not properly formatted: {problem}",
-                    Location(str(source), line, col),
-                )
-            ]
-        ) from None
-    if loaded is not None and not isinstance(loaded, dict):
-        raise SpecErrors([SpecError("Pool config must be a mapping", Location(str(source), 1, 1))])
-    return loaded or {}, positions
+    return validate(data, source, None)
 
 
 def load_pool(
-    path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    pool_name: str | None = None,
 ) -> PoolConfig:
-    """The built-in pool merged with the pool-config file, then with `overrides` (a scenario's)."""
+    """The built-in pool merged with the pool-config file, then with `overrides` (a scenario's).
+
+    The file is an osmo-tui pool config or OSMO's own configuration, whose pool `pool_name`
+    (`--pool`) is picked as `osmo workflow submit --pool` does.
+    """
+    from simulator.pool import reading
+
     data = _builtin()
     source = find_pool_config(path)
-    positions = None
-    if source is not None:
-        loaded, positions = _read_config(source)
-        data = merge(data, loaded)
+    if source is None:
+        reading.check_pool_name(pool_name, [data["name"]], "the built-in pool")
+        if not overrides:
+            return _builtin_pool(data)
+        return reading.validate(merge(data, overrides), None, None)
+    data, locator = reading.read(source, data, pool_name)
     if overrides:
         data = merge(data, overrides)
-    if source is None and not overrides:
-        return _builtin_pool(data)
-    return _validate(data, str(source) if source else None, positions)
+    return reading.validate(data, str(source), locator)
 
 
 def _builtin_pool(data: dict[str, Any]) -> PoolConfig:

@@ -203,7 +203,7 @@ def load_workflow(
     cli_labels = parse_labels(submission.labels)
     text = _read(path)
     if pool is None:
-        pool = load_pool(pool_config)
+        pool = load_pool(pool_config, pool_name=submission.pool)
     limits = render_limits(pool)
     dependencies = [path]
     try:
@@ -331,13 +331,14 @@ def dry_run(
     set_values: Iterable[str] = (),
     set_strings: Iterable[str] = (),
     pool_config: str | os.PathLike[str] | None = None,
+    pool_name: str | None = None,
 ) -> str:
     """What OSMO's `--dry-run` prints: render, YAML, labels, then `yaml.dump` with sorted keys."""
     import yaml
 
     path = Path(path)
     text = _read(path)
-    limits = render_limits(load_pool(pool_config))
+    limits = render_limits(load_pool(pool_config, pool_name=pool_name))
     rendered, linemap, _ = render_stage(path, text, set_values, set_strings, limits)
     locator = Locator(str(path), None, linemap)
     data = parse_stage(rendered, locator)

@@ -1,0 +1,127 @@
+"""A platform's effective rules, variables, pod template and nodes; the pool's reference checks.
+
+OSMO resolves these when a pool is written (`Pool.calculate_*` in src/utils/connectors/postgres.py,
+`_resolve_platform_fields` in src/service/core/config/configmap_loader.py): pool-level lists
+first, then the platform's own, in list order.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+from simulator.pool import podtemplates
+from simulator.pool.config import PlatformConfig, PoolConfig
+from simulator.pool.rules import Node, ResourceAssertion, names_in
+from simulator.pool.tokens import K8_TOKENS, POD_TOKENS, USER_TOKENS, exposed_fields, k8_tokens
+
+Finding = tuple[str, tuple[Any, ...]]
+"""A message and the pool-config path it is about."""
+
+
+def rules(pool: PoolConfig, platform: str) -> list[ResourceAssertion]:
+    """The pool's common rule sets, then the platform's, in order."""
+    names = list(pool.common_resource_validations)
+    spec = pool.platforms.get(platform)
+    names += list(spec.resource_validations) if spec else []
+    return [rule for name in names for rule in pool.resource_validations.get(name, [])]
+
+
+def default_variables(pool: PoolConfig, platform: str) -> dict[str, Any]:
+    """`common_default_variables` with the platform's `default_variables` over them."""
+    spec = pool.platforms.get(platform)
+    return podtemplates.recursive_dict_update(
+        copy.deepcopy(pool.common_default_variables),
+        spec.default_variables if spec else {},
+        podtemplates.merge_lists_on_name,
+    )
+
+
+def pod_template(pool: PoolConfig, platform: str) -> dict[str, Any]:
+    """The pool's `common_pod_template` merged in order, then the platform's overrides."""
+    spec = pool.platforms.get(platform)
+    names = [*pool.common_pod_template, *(spec.override_pod_template if spec else [])]
+    return podtemplates.merged(names, pool.pod_templates)
+
+
+def nodes(pool: PoolConfig, platform: str) -> list[Node]:
+    """The platform's nodes as the pool config declares them (`nodes` identical ones)."""
+    spec = pool.platforms.get(platform)
+    if spec is None:
+        return []
+    return [
+        node_of(
+            f"{platform}-{i}", pool.name, platform, spec.cpu, spec.memory, spec.storage, spec.gpus
+        )
+        for i in range(max(1, spec.nodes))
+    ]
+
+
+def node_of(
+    name: str, pool: str, platform: str, cpu: float, memory: str, storage: str | None, gpus: int
+) -> Node:
+    """A node from its allocatable resources."""
+    return Node(
+        k8_tokens(cpu, memory, storage, gpus),
+        exposed_fields(name, pool, platform, cpu, memory, storage, gpus),
+    )
+
+
+def check(pool: PoolConfig) -> list[Finding]:
+    """Unknown rule sets and pod templates (OSMO's messages) and unknown tokens in rules."""
+    found: list[Finding] = []
+    for i, name in enumerate(pool.common_resource_validations):
+        if name not in pool.resource_validations:
+            found.append(
+                (f"Resource validation {name} does not exist!", ("common_resource_validations", i))
+            )
+    for i, name in enumerate(pool.common_pod_template):
+        if name not in pool.pod_templates:
+            found.append((f"Pod template {name} does not exist!", ("common_pod_template", i)))
+    for pname, spec in pool.platforms.items():
+        found += _check_platform(pool, pname, spec)
+    found += _check_tokens(pool)
+    return found
+
+
+def _check_platform(pool: PoolConfig, name: str, spec: PlatformConfig) -> Iterator[Finding]:
+    for i, ref in enumerate(spec.resource_validations):
+        if ref not in pool.resource_validations:
+            path = ("platforms", name, "resource_validations", i)
+            yield f"Resource validation {ref} does not exist!", path
+    for i, ref in enumerate(spec.override_pod_template):
+        if ref not in pool.pod_templates:
+            yield (
+                f"Pod template {ref} does not exist!",
+                ("platforms", name, "override_pod_template", i),
+            )
+
+
+def _check_tokens(pool: PoolConfig) -> Iterator[Finding]:
+    """Each rule a platform uses may only name tokens and that platform's default variables."""
+    reported: set[tuple[str, int, str]] = set()
+    for pname, spec in pool.platforms.items():
+        known = {*USER_TOKENS, *K8_TOKENS, *POD_TOKENS, *default_variables(pool, pname)}
+        sets = [*pool.common_resource_validations, *spec.resource_validations]
+        for set_name in dict.fromkeys(sets):
+            for i, rule in enumerate(pool.resource_validations.get(set_name, [])):
+                for field in ("left_operand", "right_operand", "assert_message"):
+                    where = (set_name, i, field)
+                    message = _token_problem(getattr(rule, field), known, set_name, pname)
+                    if message and where not in reported:
+                        reported.add(where)
+                        yield message, ("resource_validations", *where)
+
+
+def _token_problem(text: str, known: set[str], set_name: str, platform: str) -> str | None:
+    try:
+        unknown = sorted(names_in(text) - known)
+    except ValueError as exc:
+        return f"Resource validation {set_name}: {exc}"
+    if not unknown:
+        return None
+    return (
+        f"Unknown token {unknown[0]} in resource validation {set_name} (platform {platform}): "
+        f"use USER_*, K8_* ({', '.join(K8_TOKENS)}) or a default variable"
+    )
