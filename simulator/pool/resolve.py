@@ -8,13 +8,21 @@ first, then the platform's own, in list order.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from simulator.pool import podtemplates
 from simulator.pool.config import PlatformConfig, PoolConfig
-from simulator.pool.rules import Node, ResourceAssertion, names_in
-from simulator.pool.tokens import K8_TOKENS, POD_TOKENS, USER_TOKENS, exposed_fields, k8_tokens
+from simulator.pool.rules import Node, ResourceAssertion, names_in, render
+from simulator.pool.tokens import (
+    K8_TOKENS,
+    POD_TOKENS,
+    USER_TOKENS,
+    exposed_fields,
+    k8_tokens,
+    user_tokens,
+)
 
 Finding = tuple[str, tuple[Any, ...]]
 """A message and the pool-config path it is about."""
@@ -43,6 +51,33 @@ def pod_template(pool: PoolConfig, platform: str) -> dict[str, Any]:
     spec = pool.platforms.get(platform)
     names = [*pool.common_pod_template, *(spec.override_pod_template if spec else [])]
     return podtemplates.merged(names, pool.pod_templates)
+
+
+def task_template(
+    pool: PoolConfig,
+    platform: str,
+    resources: Mapping[str, Any],
+    container: str,
+    cache_size: str | None = None,
+) -> dict[str, Any]:
+    """The platform's pod template rendered for one task (`{}` without templates).
+
+    Tokens are OSMO's: USER_* of the task's resources over the default variables,
+    USER_CONTAINER_NAME (the task's container, so the template merges into it) and WF_POOL.
+    """
+    template = pod_template(pool, platform)
+    if not template:
+        return {}
+    res = SimpleNamespace(
+        cpu=resources.get("cpu"),
+        gpu=resources.get("gpu"),
+        memory=resources.get("memory"),
+        storage=resources.get("storage"),
+        nodesExcluded=list(resources.get("nodesExcluded") or []),
+    )
+    tokens = user_tokens(res, default_variables(pool, platform), cache_size)
+    tokens.update(USER_CONTAINER_NAME=container, WF_POOL=pool.name)
+    return podtemplates.substitute(template, tokens, render)
 
 
 def nodes(pool: PoolConfig, platform: str) -> list[Node]:
@@ -82,6 +117,7 @@ def check(pool: PoolConfig) -> list[Finding]:
     for pname, spec in pool.platforms.items():
         found += _check_platform(pool, pname, spec)
     found += _check_tokens(pool)
+    found += _check_templates(pool)
     return found
 
 
@@ -125,3 +161,35 @@ def _token_problem(text: str, known: set[str], set_name: str, platform: str) -> 
         f"Unknown token {unknown[0]} in resource validation {set_name} (platform {platform}): "
         f"use USER_*, K8_* ({', '.join(K8_TOKENS)}) or a default variable"
     )
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _check_templates(pool: PoolConfig) -> Iterator[Finding]:
+    """Pod templates may name USER_*, USER_CONTAINER_NAME, WF_* and default variables."""
+    used = {*pool.common_pod_template}
+    for spec in pool.platforms.values():
+        used |= set(spec.override_pod_template)
+    known = {*USER_TOKENS, *POD_TOKENS, *pool.common_default_variables}
+    for spec in pool.platforms.values():
+        known |= set(spec.default_variables)
+    for name in sorted(n for n in used if n in pool.pod_templates):
+        for text in _strings(pool.pod_templates[name]):
+            try:
+                unknown = sorted(n for n in names_in(text) - known if not n.startswith("WF_"))
+            except ValueError as exc:
+                yield f"Pod template {name}: {exc}", ("pod_templates", name)
+                break
+            if unknown:
+                message = f"Unknown token {unknown[0]} in pod template {name}"
+                yield message, ("pod_templates", name)
+                break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
 from simulator.errors import BackendError
+from simulator.pool import resolve
 
 NOTES = (
     "data: task inputs/outputs need --kube-data-pvc (a ReadWriteMany PVC on multi-node clusters)",
@@ -109,7 +111,8 @@ class KubernetesBackend(WatchHandlers, Backend):
         await self._discover_nodes()
         self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
         used = {t.resource.platform or "" for t in plan.tasks.values()}
-        places, warnings = placements(self._pool or preflight.default_pool(), used)
+        pool = self._pool or preflight.default_pool()
+        places, warnings = placements(pool, used)
         self.ctx = objects.Context(
             run=self.run_id,
             namespace=self.conn.namespace,
@@ -122,6 +125,7 @@ class KubernetesBackend(WatchHandlers, Backend):
             grace_seconds=self._grace,
             pod_group=await self.api.pod_group_kind(),
             placements=places,
+            pod_template=functools.partial(resolve.task_template, pool),
         )
         if self._simulate is None:
             self._simulate = self._inventory.all_fake
