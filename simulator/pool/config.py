@@ -200,14 +200,28 @@ def _builtin() -> dict[str, Any]:
     platforms.update(host_platforms())
     fallback = "gb200" if host_arch() == "arm64" else "dgx-h100"
     default = "host" if host_gpus()[0] else fallback
-    return {"name": "local", "default_platform": default, "platforms": platforms}
+    return {
+        "name": "local",
+        "default_platform": default,
+        "platforms": platforms,
+        # raw rules, so that a config's `resource_validations` merge per name over the chart's
+        "resource_validations": dict(defaults.RESOURCE_VALIDATIONS),
+    }
+
+
+_BY_NAME = ("resource_validations", "pod_templates", "group_templates")
+"""Named sections whose entries an override replaces one by one (null removes one)."""
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Pool-config merge: scalars replace, `platforms` merge per field, null removes a platform."""
+    """Pool-config merge: scalars replace, `platforms` merge per field, named sections per name;
+    null removes a platform or a named entry."""
     merged = dict(base)
     for key, value in overrides.items():
-        if key == "platforms" and isinstance(value, dict):
+        if key in _BY_NAME and isinstance(value, dict):
+            entries = {**dict(merged.get(key) or {}), **value}
+            merged[key] = {k: v for k, v in entries.items() if v is not None}
+        elif key == "platforms" and isinstance(value, dict):
             platforms = dict(merged.get("platforms", {}))
             for name, spec in value.items():
                 if spec is None:
@@ -273,4 +287,6 @@ def _builtin_pool(data: dict[str, Any]) -> PoolConfig:
     platforms = {
         name: PlatformConfig.model_construct(**spec) for name, spec in data["platforms"].items()
     }
-    return PoolConfig.model_construct(**{**data, "platforms": platforms})
+    return PoolConfig.model_construct(
+        **{**data, "platforms": platforms, "resource_validations": _default_rules()}
+    )

@@ -114,6 +114,7 @@ def to_pool(
     out.update(_workflow(root.get("workflow") or {}))
     paths.update({(k,): (*prefix, "workflow", k) for k in out if k not in ("name", "pools")})
     paths[("max_render_time",)] = (*prefix, "workflow", "user_workflow_limits")
+    out["default_platform"] = None  # OSMO: a pool without one has none (not osmo-tui's)
     out.update({k: pool[k] for k in _POOL_KEYS if pool.get(k) is not None})
     out.update({k: pool[k] for k in _TIMEOUTS if pool.get(k)})
     _pool_extras(pool, out)
