@@ -116,7 +116,8 @@ def _cache(storage: str | None, cache_size: str | None) -> str | None:
 def k8_tokens(cpu: float, memory: str, storage: str | None, gpus: int) -> dict[str, Any]:
     """K8_* of one node: memory and storage in Ki as OSMO writes them (`1048576.0Ki`)."""
     return {
-        "K8_STORAGE": f"{convert(storage, 'Ki')}Ki" if storage else "0",
+        # unknown storage (a platform that declares none) renders None: storage rules skip it
+        "K8_STORAGE": f"{convert(storage, 'Ki')}Ki" if storage else None,
         "K8_CPU": _count(cpu),
         "K8_MEMORY": f"{convert(memory, 'Ki')}Ki",
         "K8_GPU": str(gpus),
@@ -134,7 +135,7 @@ def exposed_fields(
     return {
         "node": node,
         "pool/platform": str([f"{pool}/{platform}"]),
-        "storage": str(int(convert(storage, "Gi"))) if storage else "0",
+        "storage": str(int(convert(storage, "Gi"))) if storage else "-",
         "cpu": _count(cpu),
         "memory": str(int(convert(memory, "Gi"))),
         "gpu": str(gpus),

@@ -36,6 +36,7 @@ def test_run_passes_kube_options_to_the_app_session(tmp_path: Path) -> None:
         "data_pvc": "data",
         "scheduler_name": None,
         "scenario": None,
+        "check_pool_rules": True,
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from simulator.backends.base import Backend, Capabilities, Emit
 from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight
 from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
+from simulator.backends.kubernetes.fit import cluster_problems
 from simulator.backends.kubernetes.gc import owner_token
 from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
 from simulator.backends.kubernetes.podstatus import Phase
@@ -63,6 +64,7 @@ class KubernetesBackend(WatchHandlers, Backend):
         stream_logs: bool | None = None,
         cluster_domain: str = "cluster.local",
         credentials: dict[str, dict[str, str]] | None = None,
+        check_pool_rules: bool = False,
         **_other_backends_options: Any,
     ) -> None:
         self._opts = dict(kubeconfig=kubeconfig, context=kube_context, namespace=namespace)
@@ -77,6 +79,9 @@ class KubernetesBackend(WatchHandlers, Backend):
         self._stream_logs = stream_logs
         self._domain = cluster_domain
         self._creds_arg = credentials
+        self._check_rules = check_pool_rules
+        """Refuse tasks no node can take by the pool's rules (the CLI's default; tests of
+        scheduling behaviour leave it off to see pods wait)."""
         self._pool_exec = concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="k8s-api")
         self._attempts: dict[tuple[str, int], Attempt] = {}
         self._by_pod: dict[str, Attempt] = {}
@@ -113,6 +118,10 @@ class KubernetesBackend(WatchHandlers, Backend):
         used = {t.resource.platform or "" for t in plan.tasks.values()}
         pool = self._pool or preflight.default_pool()
         places, warnings = placements(pool, used)
+        if self._check_rules and self._inventory.visible:
+            problems = cluster_problems(plan, pool, self._inventory, places)
+            if problems:
+                raise BackendError("\n".join(problems))
         self.ctx = objects.Context(
             run=self.run_id,
             namespace=self.conn.namespace,

@@ -40,4 +40,5 @@ def kube_options(
         "scheduler_name": getattr(args, "kube_scheduler", None),
         "pool": pool,
         "scenario": scenario,
+        "check_pool_rules": True,
     }
