@@ -35,10 +35,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from simulator.common.units import parse_duration, quantity_unit_error
-from simulator.pool import defaults
+from simulator.pool import bounds, defaults
 from simulator.pool.platforms import WELL_KNOWN, host_arch, host_gpus, host_platforms
 from simulator.pool.rules import ResourceAssertion
 
@@ -69,17 +68,17 @@ class PlatformConfig(BaseModel):
 
     arch: Literal["amd64", "arm64"] = "amd64"
     """CPU architecture of the platform's nodes."""
-    cpu: int = 8
+    cpu: int = Field(8, ge=1, le=bounds.MAX_CPU)
     """Cores per node."""
     memory: str = "32Gi"
     """Memory per node."""
     storage: str | None = None
     """Ephemeral storage per node (None: not limited)."""
-    gpus: int = 0
+    gpus: int = Field(0, ge=0, le=bounds.MAX_GPUS)
     """GPUs per node."""
     gpu_model: str = ""
     """GPU model name, for display."""
-    nodes: int = 1
+    nodes: int = Field(1, ge=1, le=bounds.MAX_NODES)
     """Number of nodes (capacity for the simulator)."""
     simulated: bool = True
     """True for nodes that do not exist here (only the simulator can place work on them)."""
@@ -104,12 +103,10 @@ class PlatformConfig(BaseModel):
     override_pod_template: list[str] = Field(default_factory=_empty_list)
     """OSMO: names of pod templates merged after the pool's `common_pod_template`."""
 
-    @field_validator("memory", "storage")
+    @field_validator("memory", "storage", mode="before")
     @classmethod
-    def _quantity(cls, value: str | None) -> str | None:
-        if value is not None and quantity_unit_error("memory", str(value)):
-            raise ValueError(f"invalid quantity {value!r}")
-        return value
+    def _quantity(cls, value: Any, info: ValidationInfo) -> str | None:
+        return None if value is None else bounds.quantity(str(info.field_name), value)
 
 
 class PoolConfig(BaseModel):
@@ -121,7 +118,7 @@ class PoolConfig(BaseModel):
     """Platform of resources that do not name one."""
     platforms: dict[str, PlatformConfig] = Field(default_factory=_empty_dict)
     """Platforms of the pool by name."""
-    max_retry_per_task: int = 0
+    max_retry_per_task: int = Field(0, ge=0, le=bounds.MAX_RETRIES)
     """How many times RESCHEDULE may retry a task (OSMO's default 0 disables it)."""
     default_exit_actions: dict[str, str] = Field(default_factory=_empty_dict)
     """Exit actions of tasks that define none (e.g. {RESCHEDULE: "3006"})."""
@@ -136,16 +133,16 @@ class PoolConfig(BaseModel):
     max_pod_restart_limit: str = "30m"
     """OSMO's start timeout (a service setting): an attempt placed on a node but not started
     (pulling its image, creating its container) this long fails FAILED_START_TIMEOUT."""
-    max_num_tasks: int | None = None
+    max_num_tasks: int | None = Field(None, ge=1, le=bounds.MAX_TASKS)
     """None: OSMO's server default of 20 is only a warning; set: more tasks is an error."""
     topology_keys: list[str] = Field(default_factory=_empty_list)
     """Topology keys resources may require."""
-    gpu_guarantee: int | None = None
+    gpu_guarantee: int | None = Field(None, ge=-1, le=bounds.MAX_GUARANTEE)
     """OSMO's pool `resources.gpu.guarantee`: GPUs one group may request at NORMAL or HIGH
     priority (None or negative: no limit; LOW priority groups may always borrow)."""
     maintenance: bool = False
     """True refuses every submission, as OSMO does for a pool under maintenance."""
-    max_render_time: float = 0.5
+    max_render_time: float = Field(0.5, gt=0, le=bounds.MAX_RENDER_SECONDS, allow_inf_nan=False)
     """CPU seconds one Jinja render may take (OSMO's `user_workflow_limits`)."""
     max_render_memory: str = "100Mi"
     """Memory one Jinja render may allocate (OSMO's `user_workflow_limits`)."""
@@ -174,12 +171,10 @@ class PoolConfig(BaseModel):
     source: str | None = Field(default=None, exclude=True)
     """The pool-config file merged into this pool, if any."""
 
-    @field_validator("max_render_memory")
+    @field_validator("max_render_memory", mode="before")
     @classmethod
-    def _memory(cls, value: str) -> str:
-        if quantity_unit_error("memory", str(value)):
-            raise ValueError(f"invalid quantity {value!r}")
-        return value
+    def _memory(cls, value: Any) -> str:
+        return bounds.quantity("max_render_memory", value)
 
     @field_validator(
         "default_exec_timeout",
@@ -190,9 +185,8 @@ class PoolConfig(BaseModel):
         mode="before",
     )
     @classmethod
-    def _duration(cls, value: Any) -> str:
-        parse_duration(value)
-        return str(value)
+    def _duration(cls, value: Any, info: ValidationInfo) -> str:
+        return bounds.duration(str(info.field_name), value)
 
 
 def _builtin() -> dict[str, Any]:
