@@ -101,20 +101,25 @@ def apply(pod: dict[str, Any], template: Mapping[str, Any]) -> dict[str, Any]:
     return recursive_dict_update(pod, template, merge_lists_on_name)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def derived(template: Mapping[str, Any]) -> dict[str, Any]:
     """What OSMO derives for a platform from its merged template: node selector, tolerations,
-    and default mounts (mountPaths of non-ctrl containers)."""
-    spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
-    assert isinstance(spec, dict)
+    and default mounts (mountPaths of non-ctrl containers). Ill-typed parts count as absent."""
+    spec = template.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    selector = spec.get("nodeSelector")
     mounts = [
         m["mountPath"]
-        for c in spec.get("containers") or []
+        for c in _list(spec.get("containers"))
         if isinstance(c, dict) and c.get("name") != CTRL_CONTAINER
-        for m in c.get("volumeMounts") or []
+        for m in _list(c.get("volumeMounts"))
         if isinstance(m, dict) and m.get("mountPath")
     ]
     return {
-        "node_selector": dict(spec.get("nodeSelector") or {}),
-        "tolerations": list(spec.get("tolerations") or []),
+        "node_selector": dict(selector) if isinstance(selector, dict) else {},
+        "tolerations": _list(spec.get("tolerations")),
         "default_mounts": mounts,
     }

@@ -138,13 +138,15 @@ def _check_tokens(pool: PoolConfig) -> Iterator[Finding]:
     """Each rule a platform uses may only name tokens and that platform's default variables."""
     reported: set[tuple[str, int, str]] = set()
     for pname, spec in pool.platforms.items():
-        known = {*USER_TOKENS, *K8_TOKENS, *POD_TOKENS, *default_variables(pool, pname)}
+        known = {*USER_TOKENS, *POD_TOKENS, *default_variables(pool, pname)}
         sets = [*pool.common_resource_validations, *spec.resource_validations]
         for set_name in dict.fromkeys(sets):
             for i, rule in enumerate(pool.resource_validations.get(set_name, [])):
+                # K8_* exist only for per-node rules (OSMO renders static ones without them)
+                names = known | set(K8_TOKENS) if rule.per_node else known
                 for field in ("left_operand", "right_operand", "assert_message"):
                     where = (set_name, i, field)
-                    message = _token_problem(getattr(rule, field), known, set_name, pname)
+                    message = _token_problem(getattr(rule, field), names, set_name, pname)
                     if message and where not in reported:
                         reported.add(where)
                         yield message, ("resource_validations", *where)
@@ -157,6 +159,11 @@ def _token_problem(text: str, known: set[str], set_name: str, platform: str) -> 
         return f"Resource validation {set_name}: {exc}"
     if not unknown:
         return None
+    if unknown[0] in K8_TOKENS:
+        return (
+            f"Token {unknown[0]} in resource validation {set_name} is only defined in per-node "
+            "rules: the first {{...}} of an operand must name a K8_* token"
+        )
     return (
         f"Unknown token {unknown[0]} in resource validation {set_name} (platform {platform}): "
         f"use USER_*, K8_* ({', '.join(K8_TOKENS)}) or a default variable"

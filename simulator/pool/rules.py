@@ -113,7 +113,15 @@ def _operand(text: str, tokens: dict[str, Any]) -> float | int | str | None:
 
 
 def evaluate(rule: ResourceAssertion, tokens: dict[str, Any], task: str) -> str | None:
-    """OSMO's failure text when the rule fails, None when it holds or is skipped."""
+    """OSMO's failure text when the rule fails, None when it holds or is skipped; a template
+    that cannot render gives OSMO's `Jinja substitution failure: ...` (its submit fails so)."""
+    try:
+        return _evaluate(rule, tokens, task)
+    except Exception as exc:  # any error of the admin's Jinja is what OSMO answers the user
+        return f"Jinja substitution failure: {type(exc)}: {exc}"
+
+
+def _evaluate(rule: ResourceAssertion, tokens: dict[str, Any], task: str) -> str | None:
     left, right = _operand(rule.left_operand, tokens), _operand(rule.right_operand, tokens)
     if left is None or right is None:
         return None

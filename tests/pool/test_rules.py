@@ -185,3 +185,22 @@ def test_bad_rules_are_located_in_the_pool_file(
     assert error.location is not None and error.location.path == str(path)
     assert (error.location.line, error.location.column) == where
     assert error.message.startswith(message)
+
+
+def test_a_template_that_cannot_render_is_osmos_jinja_failure() -> None:
+    broken = rule("LE", "{{ USER_CPU + 'x' }}", "{{K8_CPU}}")
+    failure = evaluate(broken, {**tokens(cpu=2), **k8_tokens(8, "8Gi", None, 0)}, "t")
+    assert failure is not None and failure.startswith("Jinja substitution failure: <class ")
+
+
+def test_k8_tokens_in_a_static_rule_are_refused(tmp_path: Path) -> None:
+    from simulator.errors import SpecErrors
+
+    path = tmp_path / "pool.yaml"
+    path.write_text(
+        "resource_validations:\n  r:\n  - {operator: LE, left_operand: '{{USER_CPU}}',"
+        " right_operand: '4', assert_message: 'max {{K8_CPU}}'}\n"
+        "common_resource_validations: [r]\n"
+    )
+    with pytest.raises(SpecErrors, match="Token K8_CPU in resource validation r is only"):
+        load_pool(path)
