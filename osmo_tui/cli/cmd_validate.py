@@ -8,7 +8,8 @@ from typing import Any
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    """`--set`, `--set-string` (one or more K=V per flag, like OSMO) and `--pool-config`."""
+    """`--set`, `--set-string` (one or more K=V per flag, like OSMO), `--pool-config`, `--pool`,
+    `--label` and `--priority`."""
     parser.add_argument(
         "--set",
         dest="set_values",
@@ -35,6 +36,14 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         "~/.config/osmo-tui/pool.yaml)",
     )
     parser.add_argument(
+        "-p",
+        "--pool",
+        metavar="NAME",
+        default=None,
+        help="pool of the pool config to use, as `osmo workflow submit --pool` (an OSMO "
+        "configuration may hold several)",
+    )
+    parser.add_argument(
         "--label",
         dest="labels",
         action="append",
@@ -55,7 +64,8 @@ def submission(args: argparse.Namespace) -> Any:
     from simulator.spec.submission import Submission, parse_priority
 
     labels = tuple(getattr(args, "labels", None) or ())
-    return Submission(labels=labels, priority=parse_priority(getattr(args, "priority", "NORMAL")))
+    priority = parse_priority(getattr(args, "priority", "NORMAL"))
+    return Submission(labels=labels, priority=priority, pool=getattr(args, "pool", None))
 
 
 def load_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def _bytes(value: Any) -> int | None:
         return None
     if isinstance(value, int | float):
         return int(value)
-    from simulator.spec.units import parse_quantity
+    from simulator.common.units import parse_quantity
 
     try:
         return int(parse_quantity(str(value)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from simulator.common.units import format_duration, parse_duration, parse_exit_codes, parse_quantity
 from simulator.engine.plan import ExitActions, GroupPlan, Plan, ResourceNeeds, TaskPlan
 from simulator.spec.models import TaskInput
 from simulator.spec.tokens import substitute_tokens
-from simulator.spec.units import format_duration, parse_duration, parse_exit_codes, parse_quantity
 
 if TYPE_CHECKING:
     from simulator.spec.loader import LoadedWorkflow

@@ -35,11 +35,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from simulator.errors import Location, SpecError, SpecErrors, UsageError
+from simulator.pool import bounds, defaults
 from simulator.pool.platforms import WELL_KNOWN, host_arch, host_gpus, host_platforms
-from simulator.spec.units import parse_duration, quantity_unit_error
+from simulator.pool.rules import ResourceAssertion
 
 
 def _empty_list() -> list[Any]:
@@ -54,6 +54,13 @@ def _empty_dict() -> dict[str, Any]:
     return {}
 
 
+def _default_rules() -> dict[str, list[ResourceAssertion]]:
+    return {
+        name: [ResourceAssertion.model_construct(None, **rule) for rule in rules]
+        for name, rules in defaults.RESOURCE_VALIDATIONS.items()
+    }
+
+
 class PlatformConfig(BaseModel):
     # defer_build: the built-in pool is trusted and constructed without validation, so a plain
     # `osmo-tui validate` never pays for building these schemas (start-up time, see bench_spec).
@@ -61,17 +68,17 @@ class PlatformConfig(BaseModel):
 
     arch: Literal["amd64", "arm64"] = "amd64"
     """CPU architecture of the platform's nodes."""
-    cpu: int = 8
+    cpu: int = Field(8, ge=1, le=bounds.MAX_CPU)
     """Cores per node."""
     memory: str = "32Gi"
     """Memory per node."""
     storage: str | None = None
     """Ephemeral storage per node (None: not limited)."""
-    gpus: int = 0
+    gpus: int = Field(0, ge=0, le=bounds.MAX_GPUS)
     """GPUs per node."""
     gpu_model: str = ""
     """GPU model name, for display."""
-    nodes: int = 1
+    nodes: int = Field(1, ge=1, le=bounds.MAX_NODES)
     """Number of nodes (capacity for the simulator)."""
     simulated: bool = True
     """True for nodes that do not exist here (only the simulator can place work on them)."""
@@ -89,13 +96,17 @@ class PlatformConfig(BaseModel):
     """Kubernetes backend: node labels the platform's pods require, besides `kubernetes.io/arch`."""
     tolerations: list[dict[str, Any]] = Field(default_factory=_empty_list)
     """Kubernetes backend: taints the platform's pods tolerate (Kubernetes toleration objects)."""
+    default_variables: dict[str, Any] = Field(default_factory=_empty_dict)
+    """OSMO: tokens for rules and pod templates, over the pool's `common_default_variables`."""
+    resource_validations: list[str] = Field(default_factory=_empty_list)
+    """OSMO: names of rule sets checked after the pool's `common_resource_validations`."""
+    override_pod_template: list[str] = Field(default_factory=_empty_list)
+    """OSMO: names of pod templates merged after the pool's `common_pod_template`."""
 
-    @field_validator("memory", "storage")
+    @field_validator("memory", "storage", mode="before")
     @classmethod
-    def _quantity(cls, value: str | None) -> str | None:
-        if value is not None and quantity_unit_error("memory", str(value)):
-            raise ValueError(f"invalid quantity {value!r}")
-        return value
+    def _quantity(cls, value: Any, info: ValidationInfo) -> str | None:
+        return None if value is None else bounds.quantity(str(info.field_name), value)
 
 
 class PoolConfig(BaseModel):
@@ -107,7 +118,7 @@ class PoolConfig(BaseModel):
     """Platform of resources that do not name one."""
     platforms: dict[str, PlatformConfig] = Field(default_factory=_empty_dict)
     """Platforms of the pool by name."""
-    max_retry_per_task: int = 0
+    max_retry_per_task: int = Field(0, ge=0, le=bounds.MAX_RETRIES)
     """How many times RESCHEDULE may retry a task (OSMO's default 0 disables it)."""
     default_exit_actions: dict[str, str] = Field(default_factory=_empty_dict)
     """Exit actions of tasks that define none (e.g. {RESCHEDULE: "3006"})."""
@@ -122,28 +133,48 @@ class PoolConfig(BaseModel):
     max_pod_restart_limit: str = "30m"
     """OSMO's start timeout (a service setting): an attempt placed on a node but not started
     (pulling its image, creating its container) this long fails FAILED_START_TIMEOUT."""
-    max_num_tasks: int | None = None
+    max_num_tasks: int | None = Field(None, ge=1, le=bounds.MAX_TASKS)
     """None: OSMO's server default of 20 is only a warning; set: more tasks is an error."""
     topology_keys: list[str] = Field(default_factory=_empty_list)
     """Topology keys resources may require."""
-    gpu_guarantee: int | None = None
+    gpu_guarantee: int | None = Field(None, ge=-1, le=bounds.MAX_GUARANTEE)
     """OSMO's pool `resources.gpu.guarantee`: GPUs one group may request at NORMAL or HIGH
     priority (None or negative: no limit; LOW priority groups may always borrow)."""
     maintenance: bool = False
     """True refuses every submission, as OSMO does for a pool under maintenance."""
-    max_render_time: float = 0.5
+    max_render_time: float = Field(0.5, gt=0, le=bounds.MAX_RENDER_SECONDS, allow_inf_nan=False)
     """CPU seconds one Jinja render may take (OSMO's `user_workflow_limits`)."""
     max_render_memory: str = "100Mi"
     """Memory one Jinja render may allocate (OSMO's `user_workflow_limits`)."""
+    resource_validations: dict[str, list[ResourceAssertion]] = Field(default_factory=_default_rules)
+    """OSMO's `resourceValidations`: rule sets by name (default: the Helm chart's four)."""
+    common_resource_validations: list[str] = Field(
+        default_factory=lambda: list(defaults.COMMON_RESOURCE_VALIDATIONS)
+    )
+    """Rule sets every platform checks, in order (OSMO's pool field of that name)."""
+    common_default_variables: dict[str, Any] = Field(
+        default_factory=lambda: dict(defaults.COMMON_DEFAULT_VARIABLES)
+    )
+    """Token values tasks that ask nothing get (the chart's: 1 CPU, 0 GPU, 1Gi, 1Gi)."""
+    pod_templates: dict[str, dict[str, Any]] = Field(default_factory=_empty_dict)
+    """OSMO's `podTemplates` by name (Kubernetes pod fragments, strings rendered with Jinja)."""
+    common_pod_template: list[str] = Field(default_factory=_empty_list)
+    """Pod templates every platform's pods get, merged in order."""
+    group_templates: dict[str, dict[str, Any]] = Field(default_factory=_empty_dict)
+    """OSMO's `groupTemplates` by name (kept for `render --pods`; not created by any backend)."""
+    common_group_templates: list[str] = Field(default_factory=_empty_list)
+    """Group templates of the pool."""
+    topology_labels: dict[str, str] = Field(default_factory=_empty_dict)
+    """OSMO topology key -> Kubernetes node label (from an OSMO configuration's pool)."""
+    pools: list[str] = Field(default_factory=_empty_list, exclude=True)
+    """Every pool of the OSMO configuration this pool was picked from (for messages)."""
     source: str | None = Field(default=None, exclude=True)
     """The pool-config file merged into this pool, if any."""
 
-    @field_validator("max_render_memory")
+    @field_validator("max_render_memory", mode="before")
     @classmethod
-    def _memory(cls, value: str) -> str:
-        if quantity_unit_error("memory", str(value)):
-            raise ValueError(f"invalid quantity {value!r}")
-        return value
+    def _memory(cls, value: Any) -> str:
+        return bounds.quantity("max_render_memory", value)
 
     @field_validator(
         "default_exec_timeout",
@@ -154,9 +185,8 @@ class PoolConfig(BaseModel):
         mode="before",
     )
     @classmethod
-    def _duration(cls, value: Any) -> str:
-        parse_duration(value)
-        return str(value)
+    def _duration(cls, value: Any, info: ValidationInfo) -> str:
+        return bounds.duration(str(info.field_name), value)
 
 
 def _builtin() -> dict[str, Any]:
@@ -164,14 +194,28 @@ def _builtin() -> dict[str, Any]:
     platforms.update(host_platforms())
     fallback = "gb200" if host_arch() == "arm64" else "dgx-h100"
     default = "host" if host_gpus()[0] else fallback
-    return {"name": "local", "default_platform": default, "platforms": platforms}
+    return {
+        "name": "local",
+        "default_platform": default,
+        "platforms": platforms,
+        # raw rules, so that a config's `resource_validations` merge per name over the chart's
+        "resource_validations": dict(defaults.RESOURCE_VALIDATIONS),
+    }
+
+
+_BY_NAME = ("resource_validations", "pod_templates", "group_templates")
+"""Named sections whose entries an override replaces one by one (null removes one)."""
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Pool-config merge: scalars replace, `platforms` merge per field, null removes a platform."""
+    """Pool-config merge: scalars replace, `platforms` merge per field, named sections per name;
+    null removes a platform or a named entry."""
     merged = dict(base)
     for key, value in overrides.items():
-        if key == "platforms" and isinstance(value, dict):
+        if key in _BY_NAME and isinstance(value, dict):
+            entries = {**dict(merged.get(key) or {}), **value}
+            merged[key] = {k: v for k, v in entries.items() if v is not None}
+        elif key == "platforms" and isinstance(value, dict):
             platforms = dict(merged.get("platforms", {}))
             for name, spec in value.items():
                 if spec is None:
@@ -199,71 +243,37 @@ def find_pool_config(path: str | os.PathLike[str] | None = None) -> Path | None:
     return None
 
 
-def _validate(data: dict[str, Any], source: str | None, positions: Any) -> PoolConfig:
-    from simulator.spec.diagnostics import pydantic_errors
-
-    file = source or "<built-in pool>"
-    try:
-        pool = PoolConfig.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        raise SpecErrors(pydantic_errors(exc, data, positions, file)) from None
-    if pool.default_platform and pool.default_platform not in pool.platforms:
-        message = f"Default platform {pool.default_platform} does not exist in pool {pool.name}!"
-        raise SpecErrors([SpecError(message, Location(file))])
-    return pool
-
-
 def pool_from_dict(data: dict[str, Any], *, source: str | None = None) -> PoolConfig:
     """Validate a pool dict (built-in shape merged with a config); SpecErrors when invalid."""
-    return _validate(data, source, None)
+    from simulator.pool.reading import validate
 
-
-def _read_config(source: Path) -> tuple[dict[str, Any], Any]:
-    from simulator.spec import yamlpos
-
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such pool config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise SpecErrors(
-            [SpecError(f"Cannot read pool config: {reason}", Location(str(source)))]
-        ) from None
-    try:
-        loaded, positions = yamlpos.load(text)
-    except yamlpos.YamlError as exc:
-        line = exc.line + 1 if exc.line is not None else None
-        col = exc.column + 1 if exc.column is not None else None
-        problem = " ".join(exc.text.split())
-        raise SpecErrors(
-            [
-                SpecError(
-                    f"Pool config is not properly formatted: {problem}",
-                    Location(str(source), line, col),
-                )
-            ]
-        ) from None
-    if loaded is not None and not isinstance(loaded, dict):
-        raise SpecErrors([SpecError("Pool config must be a mapping", Location(str(source), 1, 1))])
-    return loaded or {}, positions
+    return validate(data, source, None)
 
 
 def load_pool(
-    path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    pool_name: str | None = None,
 ) -> PoolConfig:
-    """The built-in pool merged with the pool-config file, then with `overrides` (a scenario's)."""
+    """The built-in pool merged with the pool-config file, then with `overrides` (a scenario's).
+
+    The file is an osmo-tui pool config or OSMO's own configuration, whose pool `pool_name`
+    (`--pool`) is picked as `osmo workflow submit --pool` does.
+    """
+    from simulator.pool import reading
+
     data = _builtin()
     source = find_pool_config(path)
-    positions = None
-    if source is not None:
-        loaded, positions = _read_config(source)
-        data = merge(data, loaded)
+    if source is None:
+        reading.check_pool_name(pool_name, [data["name"]], "the built-in pool")
+        if not overrides:
+            return _builtin_pool(data)
+        return reading.validate(merge(data, overrides), None, None)
+    data, locator = reading.read(source, data, pool_name)
     if overrides:
         data = merge(data, overrides)
-    if source is None and not overrides:
-        return _builtin_pool(data)
-    return _validate(data, str(source) if source else None, positions)
+    return reading.validate(data, str(source), locator)
 
 
 def _builtin_pool(data: dict[str, Any]) -> PoolConfig:
@@ -271,4 +281,6 @@ def _builtin_pool(data: dict[str, Any]) -> PoolConfig:
     platforms = {
         name: PlatformConfig.model_construct(**spec) for name, spec in data["platforms"].items()
     }
-    return PoolConfig.model_construct(**{**data, "platforms": platforms})
+    return PoolConfig.model_construct(
+        **{**data, "platforms": platforms, "resource_validations": _default_rules()}
+    )

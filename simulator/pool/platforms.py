@@ -10,12 +10,13 @@ from typing import Any
 
 
 def _p(
-    arch: str, cpu: int, memory: str, gpus: int, model: str, nodes: int, text: str
+    arch: str, cpu: int, memory: str, gpus: int, model: str, nodes: int, text: str, storage: str
 ) -> dict[str, Any]:
     return dict(
         arch=arch,
         cpu=cpu,
         memory=memory,
+        storage=storage,
         gpus=gpus,
         gpu_model=model,
         nodes=nodes,
@@ -25,30 +26,46 @@ def _p(
 
 
 WELL_KNOWN: dict[str, dict[str, Any]] = {
-    "dgx-h100": _p("amd64", 224, "2Ti", 8, "H100 80GB", 4, "NVIDIA DGX H100 (8x H100 SXM 80GB)"),
-    "dgx-a100": _p("amd64", 256, "2Ti", 8, "A100 80GB", 4, "NVIDIA DGX A100 (8x A100 SXM 80GB)"),
-    "dgx-b200": _p("amd64", 224, "4Ti", 8, "B200", 2, "NVIDIA DGX B200 (8x B200)"),
-    "gb200": _p(
-        "arm64", 144, "960Gi", 4, "GB200", 18, "GB200 NVL72 compute tray (2x Grace, 4x B200)"
+    "dgx-h100": _p(
+        "amd64", 224, "2Ti", 8, "H100 80GB", 4, "NVIDIA DGX H100 (8x H100 SXM 80GB)", "30Ti"
     ),
-    "dgx-spark": _p("arm64", 20, "128Gi", 1, "GB10", 1, "NVIDIA DGX Spark (GB10 Grace Blackwell)"),
-    "ovx-a40": _p("amd64", 128, "1Ti", 8, "A40", 4, "NVIDIA OVX server (8x A40)"),
-    "ovx-l40": _p("amd64", 128, "1Ti", 8, "L40", 4, "NVIDIA OVX server (8x L40)"),
-    "l40s": _p("amd64", 64, "512Gi", 4, "L40S", 4, "Server with 4x L40S 48GB"),
-    "a10": _p("amd64", 32, "128Gi", 1, "A10", 4, "Cloud instance with 1x A10 24GB"),
-    "t4": _p("amd64", 16, "64Gi", 1, "T4", 4, "Cloud instance with 1x T4 16GB"),
+    "dgx-a100": _p(
+        "amd64", 256, "2Ti", 8, "A100 80GB", 4, "NVIDIA DGX A100 (8x A100 SXM 80GB)", "15Ti"
+    ),
+    "dgx-b200": _p("amd64", 224, "4Ti", 8, "B200", 2, "NVIDIA DGX B200 (8x B200)", "30Ti"),
+    "gb200": _p(
+        "arm64",
+        144,
+        "960Gi",
+        4,
+        "GB200",
+        18,
+        "GB200 NVL72 compute tray (2x Grace, 4x B200)",
+        "15Ti",
+    ),
+    "dgx-spark": _p(
+        "arm64", 20, "128Gi", 1, "GB10", 1, "NVIDIA DGX Spark (GB10 Grace Blackwell)", "3Ti"
+    ),
+    "ovx-a40": _p("amd64", 128, "1Ti", 8, "A40", 4, "NVIDIA OVX server (8x A40)", "7Ti"),
+    "ovx-l40": _p("amd64", 128, "1Ti", 8, "L40", 4, "NVIDIA OVX server (8x L40)", "7Ti"),
+    "l40s": _p("amd64", 64, "512Gi", 4, "L40S", 4, "Server with 4x L40S 48GB", "3Ti"),
+    "a10": _p("amd64", 32, "128Gi", 1, "A10", 4, "Cloud instance with 1x A10 24GB", "800Gi"),
+    "t4": _p("amd64", 16, "64Gi", 1, "T4", 4, "Cloud instance with 1x T4 16GB", "200Gi"),
     "agx-orin-jp6": _p(
-        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 6"
+        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 6", "900Gi"
     ),
     "agx-orin-jp7": _p(
-        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 7"
+        "arm64", 12, "64Gi", 1, "Orin (integrated)", 2, "Jetson AGX Orin 64GB, JetPack 7", "900Gi"
     ),
-    "jetson-agx-thor": _p("arm64", 14, "128Gi", 1, "Thor (integrated)", 2, "Jetson AGX Thor 128GB"),
+    "jetson-agx-thor": _p(
+        "arm64", 14, "128Gi", 1, "Thor (integrated)", 2, "Jetson AGX Thor 128GB", "900Gi"
+    ),
     "igx-orin": _p(
-        "arm64", 12, "64Gi", 1, "IGX Orin + RTX A6000", 2, "NVIDIA IGX Orin developer kit"
+        "arm64", 12, "64Gi", 1, "IGX Orin + RTX A6000", 2, "NVIDIA IGX Orin developer kit", "900Gi"
     ),
 }
-"""Node shapes of platform names seen in OSMO's docs and cookbook; simulated locally."""
+"""Node shapes of platform names seen in OSMO's docs and cookbook; simulated locally. Storage is
+the node's ephemeral storage (its local NVMe), what OSMO's K8_STORAGE token reads."""
 
 
 def _normal_arch(machine: str) -> str:
@@ -122,16 +139,29 @@ def emulated_arches() -> list[str]:
     return found
 
 
+def host_storage() -> str:
+    """Size of the filesystem holding `/` in Gi, what a kubelet here would offer as ephemeral
+    storage (100Gi when unknown)."""
+    import shutil
+
+    try:
+        return f"{shutil.disk_usage('/').total // 2**30}Gi"
+    except OSError:
+        return "100Gi"
+
+
 def host_platforms() -> dict[str, dict[str, Any]]:
     """`host` (this machine) and `host-<arch>` for each architecture it can emulate."""
     gpus, model = host_gpus()
     cpu = os.cpu_count() or 1
     memory = host_memory()
+    storage = host_storage()
     platforms = {
         "host": dict(
             arch=host_arch(),
             cpu=cpu,
             memory=memory,
+            storage=storage,
             gpus=gpus,
             gpu_model=model,
             nodes=1,
@@ -144,6 +174,7 @@ def host_platforms() -> dict[str, dict[str, Any]]:
             arch=arch,
             cpu=cpu,
             memory=memory,
+            storage=storage,
             gpus=0,
             gpu_model="",
             nodes=1,

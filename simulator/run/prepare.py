@@ -116,8 +116,8 @@ def _prepare(request: RunRequest) -> PreparedRun:
     if not Path(path).is_file():
         raise UsageError(f"no such workflow file: {path}")
     scenario = load_scenario(request.scenario) if request.scenario else Scenario()
-    pool = scenario_pool(request.spec.pool_config, scenario)
     options = request.spec
+    pool = scenario_pool(options.pool_config, scenario, options.submission.pool)
     loaded = load_workflow(
         path,
         set_values=options.set_values,
@@ -130,13 +130,16 @@ def _prepare(request: RunRequest) -> PreparedRun:
     return PreparedRun(request, plan, scenario, loaded.pool, loaded)
 
 
-def scenario_pool(pool_config: Path | None, scenario: Scenario) -> PoolConfig:
-    """The pool config with the scenario's `pool:` keys over it; a bad key is the scenario's."""
+def scenario_pool(
+    pool_config: Path | None, scenario: Scenario, pool_name: str | None = None
+) -> PoolConfig:
+    """The pool config (its pool `pool_name`, for OSMO's configuration) with the scenario's
+    `pool:` keys over it; a bad key is the scenario's."""
     if not scenario.pool:
-        return load_pool(pool_config)
-    load_pool(pool_config)  # the config's own errors are the config's, not the scenario's
+        return load_pool(pool_config, pool_name=pool_name)
+    load_pool(pool_config, pool_name=pool_name)  # the config's own errors are the config's
     try:
-        return load_pool(pool_config, overrides=scenario.pool)
+        return load_pool(pool_config, overrides=scenario.pool, pool_name=pool_name)
     except SpecErrors as exc:
         where = scenario.location_of(("pool",))
         raise UsageError(f"{where}: pool: {exc.errors[0].message}") from None

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.common.yamlpos import Path
 from simulator.spec.models import TASK_NAME_REGEX, GroupSpec, TaskSpec, WorkflowSpec, k8s_name
-from simulator.spec.yamlpos import Path
 
 MAX_NAME_LENGTH = 64
 MAX_LABELS = 16

@@ -17,18 +17,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulator.common import yamlpos
+from simulator.common.locate import LineMap, Locator
+from simulator.common.units import parse_quantity
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.config import PoolConfig, load_pool
-from simulator.spec import checks, poolchecks, render, yamlpos
+from simulator.spec import checks, poolchecks, render
 from simulator.spec import submission as submission_checks
 from simulator.spec.diagnostics import SpecWarning, pydantic_errors
-from simulator.spec.locate import LineMap, Locator
 from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
 from simulator.spec.submission import Submission, parse_labels
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
-from simulator.spec.units import parse_quantity
 
 
 @dataclass
@@ -171,7 +172,7 @@ def model_stage(data: Any, locator: Locator) -> WorkflowSpec:
     try:
         spec = VersionedWorkflowSpec.model_validate(data).workflow
     except ValidationError as exc:
-        raise SpecErrors(pydantic_errors(exc, data, None, locator.file, locator=locator)) from None
+        raise SpecErrors(pydantic_errors(exc, data, locator)) from None
     except RecursionError:
         raise _fail([("Workflow spec nests too deeply", locator.at(0))]) from None
     findings = checks.Findings()
@@ -202,7 +203,7 @@ def load_workflow(
     cli_labels = parse_labels(submission.labels)
     text = _read(path)
     if pool is None:
-        pool = load_pool(pool_config)
+        pool = load_pool(pool_config, pool_name=submission.pool)
     limits = render_limits(pool)
     dependencies = [path]
     try:
@@ -330,13 +331,14 @@ def dry_run(
     set_values: Iterable[str] = (),
     set_strings: Iterable[str] = (),
     pool_config: str | os.PathLike[str] | None = None,
+    pool_name: str | None = None,
 ) -> str:
     """What OSMO's `--dry-run` prints: render, YAML, labels, then `yaml.dump` with sorted keys."""
     import yaml
 
     path = Path(path)
     text = _read(path)
-    limits = render_limits(load_pool(pool_config))
+    limits = render_limits(load_pool(pool_config, pool_name=pool_name))
     rendered, linemap, _ = render_stage(path, text, set_values, set_strings, limits)
     locator = Locator(str(path), None, linemap)
     data = parse_stage(rendered, locator)

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from simulator.spec.units import (
+from simulator.common.units import (
     EXIT_CODES_REGEX,
     normalise_quantity,
     parse_duration,
@@ -63,7 +63,7 @@ def _check_duration(value: Any) -> Any:
 
 
 Duration = Annotated[str | int | float, BeforeValidator(_check_duration)]
-"""A duration as written (`90`, `10m`, `PT1H`); `simulator.spec.units.parse_duration` gives seconds."""
+"""A duration as written (`90`, `10m`, `PT1H`); `simulator.common.units.parse_duration` gives seconds."""
 
 
 def _scalar_to_str(value: Any) -> Any:

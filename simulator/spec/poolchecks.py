@@ -1,12 +1,15 @@
-"""Checks OSMO makes against the pool: platforms, node fit, privileges, mounts, task count."""
+"""Checks OSMO makes against the pool: platforms, resource rules, privileges, mounts, task count."""
 
 from __future__ import annotations
 
+from simulator.common.units import format_quantity, parse_quantity
+from simulator.common.yamlpos import Path
+from simulator.pool import resolve
 from simulator.pool.config import PlatformConfig, PoolConfig
+from simulator.pool.rules import Node, first_failure, node_failure
+from simulator.pool.tokens import user_tokens
 from simulator.spec.checks import Findings, TaskRef
-from simulator.spec.models import ResourceSpec, TaskSpec, WorkflowSpec
-from simulator.spec.units import format_quantity, parse_quantity
-from simulator.spec.yamlpos import Path
+from simulator.spec.models import TaskSpec, WorkflowSpec
 
 DEFAULT_MAX_TASKS = 20
 """OSMO's server default `max_num_tasks`."""
@@ -62,11 +65,13 @@ def check_mount_syntax(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findin
 def check_platforms(
     spec: WorkflowSpec, pool: PoolConfig, refs: dict[str, TaskRef], out: Findings
 ) -> None:
-    """Platform exists, the request fits one node, privileged/hostNetwork/mounts are allowed."""
+    """Platform exists, privileged/hostNetwork/mounts are allowed, and the pool's resource rules
+    hold (OSMO's `validate_resources`: once per task, then per node for K8_* rules)."""
     for name, resource in spec.resources.items():
         if resource.platform and resource.platform not in pool.platforms:
             message = f"Platform {resource.platform} does not exist in pool {pool.name}!"
             out.add(message, ("workflow", "resources", name, "platform"))
+    passed: set[tuple[str, str]] = set()
     for group in spec.groups:
         for task in group.tasks:
             res = task.resources
@@ -74,28 +79,41 @@ def check_platforms(
             if platform is None:
                 continue
             tpath = refs[task.name].task_path
-            problem = fit_problem(res, platform)
+            problem = resource_problem(task, pool, res.platform or "", passed)
             if problem:
-                out.add(
-                    f"Resource validation failed for task: {task.name}: {problem} on platform "
-                    f"{res.platform} ({describe(platform)}). Requests must fit on one node.",
-                    (*tpath, "resource"),
-                )
+                out.add(problem, (*tpath, "resource"))
             _check_privileges(task, res.platform or "", platform, tpath, out)
 
 
-def fit_problem(res: ResourceSpec, platform: PlatformConfig) -> str | None:
-    """Why `res` does not fit one node of `platform`, or None."""
-    if res.cpu is not None and res.cpu > platform.cpu:
-        return f"cpu {res.cpu} exceeds {platform.cpu}"
-    if (res.gpu or 0) > platform.gpus:
-        return f"gpu {res.gpu} exceeds {platform.gpus}"
-    if res.memory is not None and parse_quantity(res.memory) > parse_quantity(platform.memory):
-        return f"memory {res.memory} exceeds {platform.memory}"
-    storage = platform.storage
-    if res.storage and storage and parse_quantity(res.storage) > parse_quantity(storage):
-        return f"storage {res.storage} exceeds {storage}"
-    return None
+def resource_problem(
+    task: TaskSpec,
+    pool: PoolConfig,
+    platform: str,
+    passed: set[tuple[str, str]] | None = None,
+    nodes: list[Node] | None = None,
+) -> str | None:
+    """OSMO's text when the task breaks a rule of its platform (on every node), else None.
+
+    A failing node reports its first failing rule; `nodes` replaces the pool's declared nodes (a
+    real cluster's). `passed` remembers resource specs that passed (OSMO caches them too), so a
+    10,000-task workflow renders each distinct request once.
+    """
+    res = task.resources
+    # tasks bound to one `workflow.resources` entry share its object: id() is the request
+    key = (platform, f"{id(res)}|{task.cacheSize}")
+    if passed is not None and key in passed:
+        return None
+    rule_list = resolve.rules(pool, platform)
+    tokens = user_tokens(res, resolve.default_variables(pool, platform), task.cacheSize)
+    failure = first_failure([r for r in rule_list if not r.per_node], tokens, task.name)
+    if failure:
+        return f"Resource validation failed for task: {task.name}\n{failure}"
+    per_node = [r for r in rule_list if r.per_node]
+    targets = resolve.nodes(pool, platform) if nodes is None else nodes
+    found = node_failure(per_node, tokens, task.name, targets) if per_node else None
+    if found is None and passed is not None:
+        passed.add(key)
+    return found
 
 
 def describe(platform: PlatformConfig) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
+from simulator.common.locate import Locator
+from simulator.common.yamlpos import Path as DocPath
 from simulator.errors import SpecError, SpecErrors
 from simulator.spec import render
-from simulator.spec.locate import Locator
-from simulator.spec.yamlpos import Path as DocPath
 
 _MARKERS = ("{%", "{{", "{#")
 

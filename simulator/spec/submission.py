@@ -31,6 +31,8 @@ class Submission:
     labels: tuple[str, ...] = ()
     """`--label KEY=VALUE`, in order; each overrides the spec's label of that key."""
     priority: str = "NORMAL"
+    pool: str | None = None
+    """`--pool NAME`: the pool of the pool config (OSMO configuration) to validate against."""
 
 
 def parse_priority(text: str) -> str:

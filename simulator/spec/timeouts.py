@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from simulator.common.diagnostics import SpecWarning
+from simulator.common.locate import Locator
+from simulator.common.units import parse_duration
 from simulator.pool.config import PoolConfig
-from simulator.spec.diagnostics import SpecWarning
-from simulator.spec.locate import Locator
 from simulator.spec.models import TimeoutSpec, WorkflowSpec
-from simulator.spec.units import parse_duration
 
 
 def fill_timeouts(spec: WorkflowSpec, pool: PoolConfig, locator: Locator) -> list[SpecWarning]:

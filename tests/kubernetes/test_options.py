@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from osmo_tui.cli.main import build_parser
+from simulator.backends.docker.options import DockerOptions
+from simulator.backends.kubernetes.options import KubeOptions
 
 
-def test_run_passes_kube_options_to_the_app_session(tmp_path: Path) -> None:
-    from osmo_tui.cli.cmd_run import run_options
+def test_run_passes_kube_options_to_the_run_request(tmp_path: Path) -> None:
+    from osmo_tui.cli.request import run_request
 
     wf = tmp_path / "wf.yaml"
     wf.write_text("workflow: {name: x, tasks: [{name: t, image: i, command: [c]}]}\n")
@@ -28,25 +30,23 @@ def test_run_passes_kube_options_to_the_app_session(tmp_path: Path) -> None:
             "data",
         ]
     )
-    options = run_options(args).backend_options
-    assert options == {
-        "kubeconfig": "/k",
-        "kube_context": "c",
-        "namespace": "ns",
-        "data_pvc": "data",
-        "scheduler_name": None,
-        "scenario": None,
-    }
+    assert run_request(args).backend == KubeOptions(
+        kubeconfig="/k",
+        context="c",
+        namespace="ns",
+        data_pvc="data",
+        scheduler_name=None,
+        check_pool_rules=True,
+    )
 
 
-def test_other_backends_get_no_kube_options(tmp_path: Path) -> None:
-    from osmo_tui.cli.cmd_run import run_options
+def test_other_backends_get_their_own_options(tmp_path: Path) -> None:
+    from osmo_tui.cli.request import run_request
 
     wf = tmp_path / "wf.yaml"
     wf.write_text("workflow: {name: x, tasks: [{name: t, image: i, command: [c]}]}\n")
     args = build_parser().parse_args(["run", str(wf), "--backend", "docker"])
-    kube = {"kubeconfig", "kube_context", "namespace", "data_pvc", "scheduler_name"}
-    assert not kube & set(run_options(args).backend_options)
+    assert run_request(args).backend == DockerOptions()
 
 
 def test_gc_knows_the_kubernetes_backend() -> None:

@@ -130,13 +130,29 @@ def test_platform_defaults_from_pool(tmp_path: Path) -> None:
 
 
 def test_resource_must_fit_one_node(tmp_path: Path) -> None:
+    """The chart's per-node rules, with OSMO's block: one row per node of the platform."""
     text = wf(task(), head="  resources:\n    default: {gpu: 16, platform: dgx-h100}\n")
     (message,) = errors(tmp_path, text)
-    assert message.startswith("Resource validation failed for task: t1: gpu 16 exceeds 8")
+    lines = message.splitlines()
+    assert lines[0] == "Resource validation failed for task: t1"
+    assert lines[1].split() == [
+        "node",
+        "pool/platform",
+        "storage",
+        "cpu",
+        "memory",
+        "gpu",
+        "reason",
+    ]
+    assert set(lines[2]) == {"="}
+    assert len(lines) == 3 + 4 + 1  # header, rule, 4 dgx-h100 nodes, hint
+    assert lines[3].startswith("dgx-h100-0   ['local/dgx-h100']   30720     224   2048     8 ")
+    assert lines[3].endswith("Assertion failed for task t1: GPU value 16 too high for GPU")
+    assert lines[-1] == 'Please check available resources with "osmo resource list".'
     memory = wf(task(), head="  resources:\n    default: {memory: 4Ti, platform: dgx-h100}\n")
-    assert "memory 4Ti exceeds 2Ti" in errors(tmp_path, memory)[0]
+    assert "Value 4Ti too high for memory" in errors(tmp_path, memory)[0]
     cpu = wf(task(), head="  resources:\n    default: {cpu: 300, platform: dgx-h100}\n")
-    assert "cpu 300 exceeds 224" in errors(tmp_path, cpu)[0]
+    assert "Value 300.0 too high for CPU" in errors(tmp_path, cpu)[0]
 
 
 def test_privileged_host_network_and_mounts(tmp_path: Path) -> None:

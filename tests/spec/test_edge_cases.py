@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator.common.units import parse_duration
 from simulator.errors import UsageError
 from simulator.spec.loader import LoadedWorkflow
 from simulator.spec.models import TaskSpec
 from simulator.spec.tokens import substitute_tokens
-from simulator.spec.units import parse_duration
 from tests.spec.helpers import errors, load, located, task, wf
 
 UNDEFINED = "Jinja substitution failure: <class 'jinja2.exceptions.UndefinedError'>: "

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.spec.units import (
+from simulator.common.units import (
     format_duration,
     format_quantity,
     normalise_quantity,

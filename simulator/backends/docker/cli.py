@@ -43,7 +43,7 @@ def docker_options(args: argparse.Namespace) -> DockerOptions:
     shm = getattr(args, "shm_size", None)
     shm_bytes = None
     if shm:
-        from simulator.spec.units import parse_quantity
+        from simulator.common.units import parse_quantity
 
         try:
             shm_bytes = parse_quantity(shm)

@@ -22,11 +22,11 @@ from simulator.backends.docker.container import (
     hostname_of,
 )
 from simulator.backends.docker.placement import Placement
+from simulator.common.units import parse_duration
 from simulator.credentials import Injection
 from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
 from simulator.spec.models import TaskSpec
-from simulator.spec.units import parse_duration
 
 
 def _substitute_hosts(spec: TaskSpec, peers: tuple[str, ...]) -> TaskSpec:

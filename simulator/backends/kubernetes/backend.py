@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight
 from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
+from simulator.backends.kubernetes.fit import cluster_problems
 from simulator.backends.kubernetes.gc import owner_token
 from simulator.backends.kubernetes.inventory import Inventory, node_info, placements
 from simulator.backends.kubernetes.options import KubeOptions
@@ -23,6 +25,7 @@ from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
 from simulator.engine.port import Backend, Capabilities, Emit
 from simulator.errors import BackendError
+from simulator.pool import resolve
 from simulator.pool.config import PoolConfig
 
 if TYPE_CHECKING:
@@ -72,6 +75,7 @@ class KubernetesBackend(WatchHandlers, Backend):
         self._stream_logs = options.stream_logs
         self._domain = options.cluster_domain
         self._creds_arg = credentials
+        self._check_rules = options.check_pool_rules
         self._pool_exec = concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="k8s-api")
         self._attempts: dict[tuple[str, int], Attempt] = {}
         self._by_pod: dict[str, Attempt] = {}
@@ -106,7 +110,12 @@ class KubernetesBackend(WatchHandlers, Backend):
         await self._discover_nodes()
         self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
         used = {t.resource.platform or "" for t in plan.tasks.values()}
-        places, warnings = placements(self._pool or preflight.default_pool(), used)
+        pool = self._pool or preflight.default_pool()
+        places, warnings = placements(pool, used)
+        if self._check_rules and self._inventory.visible:
+            problems = cluster_problems(plan, pool, self._inventory, places)
+            if problems:
+                raise BackendError("\n".join(problems))
         self.ctx = objects.Context(
             run=self.run_id,
             namespace=self.conn.namespace,
@@ -119,6 +128,7 @@ class KubernetesBackend(WatchHandlers, Backend):
             grace_seconds=self._grace,
             pod_group=await self.api.pod_group_kind(),
             placements=places,
+            pod_template=functools.partial(resolve.task_template, pool),
         )
         if self._simulate is None:
             self._simulate = self._inventory.all_fake

@@ -37,4 +37,5 @@ def kube_options(args: argparse.Namespace) -> KubeOptions:
         namespace=getattr(args, "namespace", None),
         data_pvc=getattr(args, "kube_data_pvc", None),
         scheduler_name=getattr(args, "kube_scheduler", None),
+        check_pool_rules=True,
     )

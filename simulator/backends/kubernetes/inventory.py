@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ class NodeInfo:
     gpus: int
     fake: bool
     gpu_model: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    allocatable: Mapping[str, str] = field(default_factory=dict)
+    """What the kubelet offers pods (cpu, memory, ephemeral-storage, nvidia.com/gpu)."""
 
     def describe(self) -> str:
         model = f" ({self.gpu_model})" if self.gpu_model else ""
@@ -42,6 +46,8 @@ def node_info(node: dict[str, Any]) -> NodeInfo:
         gpus=gpus,
         fake=(meta.get("annotations") or {}).get(FAKE_ANNOTATION) == "fake",
         gpu_model=str(labels.get("nvidia.com/gpu.product", "")),
+        labels={str(k): str(v) for k, v in labels.items()},
+        allocatable={str(k): str(v) for k, v in (status.get("allocatable") or {}).items()},
     )
 
 
@@ -96,3 +102,34 @@ def placements(pool: Any, platforms: set[str]) -> tuple[dict[str, Placement], li
         tolerations = tuple(dict(t) for t in getattr(platform, "tolerations", None) or ())
         out[name] = Placement(selector, tolerations)
     return out, warnings
+
+
+def _cores(text: str) -> float:
+    """Kubernetes CPU quantity in cores (`7500m` is 7.5)."""
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return 0.0
+
+
+def rule_nodes(inv: Inventory, selector: Mapping[str, str], pool: str, platform: str) -> list[Any]:
+    """The nodes a platform's pods may land on (labels match its node selector), as the pool
+    rules see them: K8_* from each node's allocatable (OSMO's workflow-allocatable fields)."""
+    from simulator.pool.resolve import node_of
+    from simulator.pool.tokens import RESOURCE_REGEX
+
+    out = []
+    for info in sorted(inv.nodes.values(), key=lambda n: n.name):
+        if any(info.labels.get(k) != v for k, v in selector.items()):
+            continue
+        alloc = info.allocatable
+        memory, storage = alloc.get("memory", "0"), alloc.get("ephemeral-storage")
+        if not RESOURCE_REGEX.fullmatch(memory) or (
+            storage and not RESOURCE_REGEX.fullmatch(storage)
+        ):
+            continue  # a quantity OSMO's units cannot read (e.g. decimal `k`): not comparable
+        gpus = int(_cores(alloc.get("nvidia.com/gpu", "0")))
+        out.append(
+            node_of(info.name, pool, platform, _cores(alloc.get("cpu", "0")), memory, storage, gpus)
+        )
+    return out

@@ -26,3 +26,6 @@ class KubeOptions:
     api_grace: float = 60.0
     """Seconds the API server may be unreachable before the run fails."""
     cluster_domain: str = "cluster.local"
+    check_pool_rules: bool = False
+    """Refuse, before anything is created, tasks that no node of the cluster can take by the
+    pool's resource rules (the CLI's default; tests of scheduling leave it off to see pods wait)."""

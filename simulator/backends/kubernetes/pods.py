@@ -16,6 +16,7 @@ from simulator.backends.kubernetes.objects import (
     _env,
     _meta,
     _tolerations,
+    apply_template,
     resources,
 )
 from simulator.engine.plan import GroupPlan, TaskPlan
@@ -188,4 +189,5 @@ def task_pod(
             meta["labels"][ctx.pod_group.pod_label] = pg
         if ctx.pod_group.pod_annotation:
             meta["annotations"][ctx.pod_group.pod_annotation] = pg
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
+    return apply_template(ctx, task, spec, pod)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from simulator.common.yamlpos import Path, Positions
 from simulator.errors import Location
-from simulator.spec.yamlpos import Path, Positions
 
 _WORD = re.compile(r"[\w-]+:?")
 _FOR = re.compile(r"{%-?\s*for\b")

@@ -2,7 +2,7 @@
 
 Paths are tuples of keys and list indices, e.g. ("workflow", "groups", 0, "tasks", 1, "image").
 `Positions.value[path]` is where the value starts, `Positions.key[path]` where its key is written.
-Lines and columns are 0-based here; `simulator.spec.locate` turns them into file locations.
+Lines and columns are 0-based here; `simulator.common.locate` turns them into file locations.
 """
 
 from __future__ import annotations
