@@ -15,11 +15,12 @@ from simulator.spec.yamlpos import Path
 
 MAX_NAME_LENGTH = 64
 MAX_LABELS = 16
-RESERVED_LABEL_PREFIXES = ("osmo.", "kai.scheduler/", "runai/")
-"""Label keys OSMO and its schedulers set on pods themselves."""
-RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_DNS_PREFIX = re.compile(rf"(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})*")
+"""OSMO's `workflow_labels.py` (NVIDIA/OSMO e3b7b60, 2026-07-22): any qualified name is accepted,
+`app.kubernetes.io/name` and `kai.scheduler/queue` included; no reserved prefixes (OSMO protects
+its own pod labels by merging them after the user's)."""
 DUPLICATE_NAME = (
     'Multiple tasks/groups have the same name: "{}". Note that names are not case sensitive and '
     'we consider "-" and "_" the same. For example, "Group_1" and "group-1" are considered the '
@@ -49,28 +50,19 @@ class TaskRef:
 
 
 def label_key_problem(key: str) -> str | None:
-    """OSMO's message for a label key that is reserved or not a Kubernetes qualified name."""
-    if any(key.startswith(prefix) for prefix in RESERVED_LABEL_PREFIXES):
-        return f'Workflow label key "{key}" is reserved.'
+    """OSMO's message for a label key that is not a Kubernetes qualified name."""
     parts = key.split("/")
     if len(parts) > 2:
         return f'Workflow label key "{key}" is not a valid Kubernetes label key.'
-    name = parts[-1]
-    if len(parts) == 2:
-        prefix = parts[0]
-        if prefix in RESERVED_LABEL_DOMAINS or prefix.endswith(
-            tuple(f".{domain}" for domain in RESERVED_LABEL_DOMAINS)
-        ):
-            return f'Workflow label key "{key}" is reserved.'
-        if len(prefix) > 253 or not all(_DNS_LABEL.match(p) for p in prefix.split(".")):
-            return f'Workflow label key "{key}" has an invalid DNS prefix.'
-    if not _LABEL_NAME.match(name):
+    if len(parts) == 2 and not _DNS_PREFIX.fullmatch(parts[0]):
+        return f'Workflow label key "{key}" has an invalid DNS prefix.'
+    if not _LABEL_NAME.fullmatch(parts[-1]):
         return f'Workflow label key "{key}" has an invalid name segment.'
     return None
 
 
 def label_value_problem(value: str) -> str | None:
-    if _LABEL_NAME.match(value):
+    if _LABEL_NAME.fullmatch(value):
         return None
     return f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
 
