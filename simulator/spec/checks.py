@@ -104,13 +104,44 @@ def task_refs(spec: WorkflowSpec) -> dict[str, TaskRef]:
     return refs
 
 
+def check_tasks_groups(workflow: dict[Any, Any], out: Findings) -> None:
+    """OSMO's `WorkflowSpec.validate_tasks_groups`, a *before* validator: on the raw document,
+    ahead of (and instead of) every field error: tasks vs groups, neither, unique names."""
+    tasks, groups = workflow.get("tasks"), workflow.get("groups")
+    if tasks and groups:
+        out.add(
+            "Cannot use both groups and tasks in the same workflow.",
+            ("workflow", "tasks"),
+            key=True,
+        )
+        return
+    if not tasks and not groups:
+        where = next((k for k in ("tasks", "groups") if k in workflow), None)
+        path: Path = ("workflow", where) if where else ("workflow",)
+        out.add("Workflows need to have at least one group or one task.", path, key=True)
+        return
+    names: list[tuple[str, Path]] = []
+    for ti, item in enumerate(tasks if isinstance(tasks, list) else []):
+        names += _raw_name(item, ("workflow", "tasks", ti))
+    for gi, group in enumerate(groups if isinstance(groups, list) else []):
+        gpath: Path = ("workflow", "groups", gi)
+        names += _raw_name(group, gpath)
+        inner = group.get("tasks") if isinstance(group, dict) else None
+        for ti, item in enumerate(inner if isinstance(inner, list) else []):
+            names += _raw_name(item, (*gpath, "tasks", ti))
+    _unique(names, out)
+
+
+def _raw_name(entry: Any, path: Path) -> list[tuple[str, Path]]:
+    """An entry's name as OSMO's before validator sees it (entries without one are skipped)."""
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        return [(entry["name"], (*path, "name"))]
+    return []
+
+
 def check_structure(spec: WorkflowSpec, out: Findings) -> None:
-    """tasks vs groups, empty groups, leads, unique names (then with implicit `<task>-group`)."""
-    if spec.tasks and spec.groups:
-        message = "Cannot use both groups and tasks in the same workflow."
-        out.add(message, ("workflow", "tasks"), key=True)
-    if not spec.tasks and not spec.groups:
-        out.add("Workflows need to have at least one group or one task.", ("workflow",), key=True)
+    """Empty groups, leads, then names again with the implicit `<task>-group` ones (OSMO's
+    re-validation after its parse; the rest ran on the raw document, `check_tasks_groups`)."""
     for gi, group in enumerate(spec.groups):
         gpath: Path = ("workflow", "groups", gi)
         if not group.tasks:
@@ -120,19 +151,21 @@ def check_structure(spec: WorkflowSpec, out: Findings) -> None:
             if leads != 1:
                 message = f'Group "{group.name}" has {leads} leader(s) but must have exactly one.'
                 out.add(message, (*gpath, "name"))
-    names: list[tuple[str, Path]] = []
+    if out:
+        return
+    names = [(g.name, ("workflow", "groups", gi, "name")) for gi, g in enumerate(spec.groups)]
     for gi, group in enumerate(spec.groups):
-        names.append((group.name, ("workflow", "groups", gi, "name")))
-        for ti, t in enumerate(group.tasks):
-            names.append((t.name, ("workflow", "groups", gi, "tasks", ti, "name")))
-    names += [(t.name, ("workflow", "tasks", ti, "name")) for ti, t in enumerate(spec.tasks)]
-    _unique(names, out)
-    if not out:  # OSMO re-validates after parse: implicit `<task>-group` names join the check
-        implicit = [
-            (f"{t.name}-group", ("workflow", "tasks", ti, "name"))
-            for ti, t in enumerate(spec.tasks)
+        names += [
+            (t.name, ("workflow", "groups", gi, "tasks", ti, "name"))
+            for ti, t in enumerate(group.tasks)
         ]
-        _unique(names + implicit, out)
+    for ti, t in enumerate(spec.tasks):
+        # OSMO re-validates in groups form: each implicit group's name, then its task's
+        names += [
+            (f"{t.name}-group", ("workflow", "tasks", ti, "name")),
+            (t.name, ("workflow", "tasks", ti, "name")),
+        ]
+    _unique(names, out)
 
 
 def _unique(names: list[tuple[str, Path]], out: Findings) -> None:

@@ -163,11 +163,21 @@ def _check_labels(data: Any, locator: Locator) -> None:
     _raise(findings, locator)
 
 
+def _check_tasks_groups(data: Any, locator: Locator) -> None:
+    """OSMO's before validator, ahead of pydantic's field errors."""
+    findings = checks.Findings()
+    workflow = data.get("workflow") if isinstance(data, dict) else None
+    if isinstance(workflow, dict):
+        checks.check_tasks_groups(workflow, findings)
+    _raise(findings, locator)
+
+
 def model_stage(data: Any, locator: Locator) -> WorkflowSpec:
     """Labels pre-check, pydantic, then the document-wide structure rules."""
     _check_labels(data, locator)
     if not isinstance(data, dict):
         raise _fail([("Workflow spec is not properly formatted: not a mapping", locator.at(0))])
+    _check_tasks_groups(data, locator)
     try:
         spec = VersionedWorkflowSpec.model_validate(data).workflow
     except ValidationError as exc:

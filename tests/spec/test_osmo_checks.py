@@ -132,3 +132,95 @@ def test_checkpoint_url_is_osmo_storage_regex(tmp_path: Path, url: str, valid: b
         (message,) = errors(tmp_path, text)
         assert message.startswith("workflow.tasks.0.checkpoint.0.url: String should match pattern")
         assert "^swift://[^/,;*]+(/[^/,;*]+){2,}/*$" in message
+
+
+# -- tasks vs groups: OSMO's before validator, ahead of field errors ---------------------------
+
+NEITHER = "Workflows need to have at least one group or one task."
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("", (1, 1)),  # test_neither_tasks_nor_groups_raises: WorkflowSpec(name='wf')
+        ("  tasks: []\n", (3, 3)),
+        ("  tasks:\n", (3, 3)),  # a template loop that rendered nothing: `tasks: null`
+        ("  groups: null\n  resources: {default: {cpu: x}}\n", (3, 3)),
+    ],
+)
+def test_neither_groups_nor_tasks(tmp_path: Path, body: str, where: tuple[int, int]) -> None:
+    text = "workflow:\n  name: wf\n" + body
+    assert located(tmp_path, text) == [(*where, NEITHER)]
+
+
+def test_template_that_renders_no_task(tmp_path: Path) -> None:
+    text = (
+        "default-values:\n  n: 0\nworkflow:\n  name: wf\n  tasks:\n"
+        "  {% for i in range(n) %}\n  - {name: t{{i}}, image: u, command: [x]}\n  {% endfor %}\n"
+    )
+    assert errors(tmp_path, text) == [NEITHER]
+
+
+def test_both_groups_and_tasks_before_field_errors(tmp_path: Path) -> None:
+    """test_both_tasks_and_groups_raises; a bad field elsewhere is not reported (OSMO stops)."""
+    text = (
+        "workflow:\n  name: 'not a name'\n  tasks:\n  - {name: task1, image: img, command: [c]}\n"
+        "  groups:\n  - name: group1\n    tasks:\n    - {name: task2, image: img, command: [c]}\n"
+    )
+    assert located(tmp_path, text) == [
+        (3, 3, "Cannot use both groups and tasks in the same workflow.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "line"),
+    [
+        # test_duplicate_task_names_raises
+        (
+            "  tasks:\n  - {name: task1, image: img, command: [c]}\n"
+            "  - {name: task1, image: img, command: [c]}\n",
+            "task1",
+            5,
+        ),
+        # test_duplicate_names_case_insensitive_raises
+        (
+            "  tasks:\n  - {name: Task_1, image: img, command: [c]}\n"
+            "  - {name: task-1, image: img, command: [c]}\n",
+            "task-1",
+            5,
+        ),
+        # test_duplicate_group_names_raises
+        (
+            "  groups:\n  - name: group1\n    tasks: [{name: task1, image: img, command: [c]}]\n"
+            "  - name: group1\n    tasks: [{name: task2, image: img, command: [c]}]\n",
+            "group1",
+            6,
+        ),
+        # test_task_name_collides_with_group_name_raises
+        (
+            "  groups:\n  - name: shared\n    tasks: [{name: shared, image: img, command: [c]}]\n",
+            "shared",
+            5,
+        ),
+        # a field error elsewhere does not hide the duplicate (it runs first in OSMO)
+        (
+            "  tasks:\n  - {name: task1, image: 7, command: c}\n"
+            "  - {name: task1, image: img, command: [c]}\n",
+            "task1",
+            5,
+        ),
+    ],
+)
+def test_duplicate_names_first(tmp_path: Path, body: str, name: str, line: int) -> None:
+    from simulator.spec.checks import DUPLICATE_NAME
+
+    (found,) = located(tmp_path, "workflow:\n  name: wf\n" + body)
+    assert found[0] == line and found[2] == DUPLICATE_NAME.format(name)
+
+
+def test_implicit_group_name_collides(tmp_path: Path) -> None:
+    """After OSMO's parse, task `x` becomes group `x-group`: a task named so collides."""
+    from simulator.spec.checks import DUPLICATE_NAME
+
+    text = wf(task("x"), task("x-group"))
+    assert located(tmp_path, text) == [(7, 11, DUPLICATE_NAME.format("x-group"))]
