@@ -153,8 +153,9 @@ def check_structure(spec: WorkflowSpec, out: Findings) -> None:
                 out.add(message, (*gpath, "name"))
     if out:
         return
-    names = [(g.name, ("workflow", "groups", gi, "name")) for gi, g in enumerate(spec.groups)]
+    names: list[tuple[str, Path]] = []
     for gi, group in enumerate(spec.groups):
+        names.append((group.name, ("workflow", "groups", gi, "name")))
         names += [
             (t.name, ("workflow", "groups", gi, "tasks", ti, "name"))
             for ti, t in enumerate(group.tasks)
