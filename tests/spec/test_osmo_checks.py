@@ -224,3 +224,32 @@ def test_implicit_group_name_collides(tmp_path: Path) -> None:
 
     text = wf(task("x"), task("x-group"))
     assert located(tmp_path, text) == [(7, 11, DUPLICATE_NAME.format("x-group"))]
+
+
+# -- template errors as OSMO surfaces them -----------------------------------------------------
+
+TEMPLATE = "default-values:\n  n: 2\n  s: a\nworkflow:\n  name: wf\n  tasks:\n{body}"
+ONE_TASK = "  - name: t\n    image: u\n    command: [echo, '{expr}']\n"
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        # TypeError is wrapped by TemplateSpec.load_template_with_variables (workflow.py:841)
+        ("{{ n + s }}", "Jinja Template Error: unsupported operand type(s) for +: 'int' and 'str'"),
+        ("{% for i in n %}x{% endfor %}", "Jinja Template Error: 'int' object is not iterable"),
+        # Jinja's own errors are wrapped by the sandbox first (jinja_sandbox.py)
+        (
+            "{{ missing }}",
+            "Jinja substitution failure: <class 'jinja2.exceptions.UndefinedError'>: "
+            "'missing' is undefined",
+        ),
+        # anything else reaches the service's top-level handler (HTTP 500)
+        ("{{ n / 0 }}", "Internal server error: division by zero"),
+    ],
+)
+def test_template_errors_in_osmo_words(tmp_path: Path, expr: str, message: str) -> None:
+    text = TEMPLATE.format(body=ONE_TASK.format(expr=expr))
+    ((line, column, found),) = located(tmp_path, text)
+    assert found == message
+    assert line == 9 and column is not None
