@@ -240,3 +240,25 @@ def to_groups(spec: WorkflowSpec) -> WorkflowSpec:
         return spec
     groups = [GroupSpec(name=f"{t.name}-group", tasks=[t]) for t in spec.tasks]
     return spec.model_copy(update={"groups": groups, "tasks": []})
+
+
+def check_topology_keys(spec: WorkflowSpec, out: Findings) -> None:
+    """OSMO's `topology.validate_topology_requirements` at submit: every task that has topology
+    requirements uses the same set of keys (tasks without any are free), across the workflow."""
+    key_sets: dict[tuple[str, ...], str] = {}
+    for group in spec.groups:
+        for task in group.tasks:
+            if task.resources.topology:
+                keys = tuple(sorted(req.key for req in task.resources.topology))
+                key_sets.setdefault(keys, task.resource)
+    if len(key_sets) <= 1:
+        return
+    # OSMO lists the sets in `set` order (varies per process); we list them as first used
+    found = [", ".join(keys) for keys in key_sets]
+    message = (
+        "Topology validation failed: All tasks must use the same topology keys. "
+        f"Found different key sets: {found}. Either all tasks should have topology requirements "
+        "with the same keys, or no tasks should have topology requirements."
+    )
+    second = list(key_sets.values())[1]
+    out.add(message, ("workflow", "resources", second, "topology"), key=True)

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.config import PoolConfig, load_pool
-from simulator.spec import checks, poolchecks, render, yamlpos
+from simulator.spec import checks, datarefs, poolchecks, render, yamlpos
 from simulator.spec import submission as submission_checks
 from simulator.spec.diagnostics import SpecWarning, pydantic_errors
 from simulator.spec.locate import LineMap, Locator
@@ -264,7 +264,8 @@ def _validate(
     dependencies: list[Path],
 ) -> tuple[WorkflowSpec, dict[str, checks.TaskRef], list[SpecWarning]]:
     """Models, then OSMO's parse (DAG, platforms, resources), then the submit-time checks in
-    OSMO's order: maintenance, GPU guarantee, pool (platforms, fit, privileges), credentials."""
+    OSMO's order: maintenance, GPU guarantee, topology keys, pool (platforms, fit, privileges),
+    then per task the image and storage URLs and the credentials."""
     spec = model_stage(data, locator)
     refs = checks.task_refs(spec)
     findings = checks.Findings()
@@ -281,8 +282,10 @@ def _validate(
     if maintenance:
         raise _fail([(maintenance, Location(pool.source or locator.file))])
     submission_checks.check_gpu_guarantee(spec, pool, submission.priority, refs, findings)
+    checks.check_topology_keys(spec, findings)
     poolchecks.check_platforms(spec, pool, refs, findings)
     _raise(findings, locator)
+    datarefs.check_references(spec, refs, findings)
     unchecked = submission_checks.check_credentials(spec, refs, findings, dependencies)
     _raise(findings, locator)
     warnings += [SpecWarning(m, locator.of(p, key=True)) for m, p in unchecked]

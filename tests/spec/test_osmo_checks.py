@@ -253,3 +253,152 @@ def test_template_errors_in_osmo_words(tmp_path: Path, expr: str, message: str) 
     ((line, column, found),) = located(tmp_path, text)
     assert found == message
     assert line == 9 and column is not None
+
+
+# -- topology keys: one set for every task that has requirements ------------------------------
+
+TOPOLOGY_POOL = "topology_keys: [gpu-clique, zone]\n"
+TOPOLOGY_WF = """\
+workflow:
+  name: wf
+  resources:
+    a: {{cpu: 1, topology: [{a}]}}
+    b: {{cpu: 1, topology: [{b}]}}
+  groups:
+  - name: g
+    tasks:
+    - {{name: task1, image: u, command: [x], lead: true, resource: a}}
+    - {{name: task2, image: u, command: [x], resource: b}}
+"""
+
+
+def _topology(tmp_path: Path, a: str, b: str) -> tuple[str, Path]:
+    pool = tmp_path / "pool.yaml"
+    pool.write_text(TOPOLOGY_POOL)
+    return TOPOLOGY_WF.format(a=a, b=b), pool
+
+
+def test_topology_keys_must_match(tmp_path: Path) -> None:
+    """test_topology.py test_inconsistent_topology_keys_within_group: gpu-clique vs zone."""
+    text, pool = _topology(tmp_path, "{key: gpu-clique, group: g1}", "{key: zone, group: g2}")
+    message = (
+        "Topology validation failed: All tasks must use the same topology keys. Found different "
+        "key sets: ['gpu-clique', 'zone']. Either all tasks should have topology requirements "
+        "with the same keys, or no tasks should have topology requirements."
+    )
+    assert located(tmp_path, text, pool_config=pool) == [(5, 17, message)]
+    text, pool = _topology(tmp_path, "{key: zone}, {key: gpu-clique}", "{key: zone}")
+    (message,) = errors(tmp_path, text, pool_config=pool)
+    assert "Found different key sets: ['gpu-clique, zone', 'zone']." in message
+
+
+def test_topology_same_keys_or_none_pass(tmp_path: Path) -> None:
+    """test_mixed_topology_and_non_topology_same_group: a task without requirements is free;
+    the same keys in another order are the same set."""
+    text, pool = _topology(
+        tmp_path, "{key: gpu-clique}, {key: zone}", "{key: zone}, {key: gpu-clique}"
+    )
+    assert load(tmp_path, text, pool_config=pool).spec.resources["b"].topology
+    text = TOPOLOGY_WF.replace("topology: [{b}]", "gpu: 0").format(a="{key: gpu-clique}")
+    assert load(tmp_path, text, pool_config=pool).spec.resources["a"].topology
+
+
+# -- image references and storage URLs that do not parse --------------------------------------
+
+VALID_IMAGES = [  # test_common.py test_docker_parse, every input
+    "ubuntu",
+    "ubuntu:22.04",
+    "alpine",
+    "alpine/curl",
+    "alpine/curl:latest",
+    "alpine/git",
+    "nginx/nginx",
+    "company/team/project",
+    "localhost/image",
+    "localhost/image:latest",
+    "localhost:5000/image",
+    "localhost:5000/org/image:v1",
+    "gcr.io/project/image",
+    "gcr.io/image/sub:latest",
+    "nvcr.io/nvidia/pytorch:23.10-py3",
+    "registry.example.com/org/image",
+    "registry.example.com:5000/org/image:v1",
+    "192.168.1.100:5000/myimage",
+    "10.0.0.1:5000/org/image:v2",
+    "docker:5000/image",
+    "docker:32781/test_image",
+    "registry:5000/org/image:v1",
+    "myhost:8080/project/app:latest",
+    "ubuntu@sha256:abc123def456",
+    "ubuntu:22.04@sha256:abc123def456",
+    "ubuntu:v",
+]
+
+
+def test_images_osmo_parses_are_accepted(tmp_path: Path) -> None:
+    tasks = [task(f"t{i}", image=image) for i, image in enumerate(VALID_IMAGES)]
+    pool = tmp_path / "pool.yaml"
+    pool.write_text("max_num_tasks: 100\n")
+    loaded = load(tmp_path, wf(*tasks), pool_config=pool)
+    assert [t.image for g in loaded.spec.groups for t in g.tasks] == VALID_IMAGES
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "!!!invalid!!!",
+        "Ubuntu:22.04",
+        "ubuntu:",
+        "nvcr.io/nvidia/pytorch:-bad",
+        "ubuntu@sha256",
+        "host:port/image",
+        "a b",
+    ],
+)
+def test_unparseable_image(tmp_path: Path, image: str) -> None:
+    """test_common.py TestDockerParseInvalid (`!!!invalid!!!`) and other shapes."""
+    text = wf(task(image=f"'{image}'"))
+    message = f"Could not parse docker image {image}. Please provide a valid image."
+    assert located(tmp_path, text) == [(5, 12, message)]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [  # test_backends.py ConstructStorageBackendTest, every refusal, and https
+        ("ftp://host/path", "Unknown URI scheme: ftp"),
+        ("https://example.com/data", "Unknown URI scheme: https"),
+        ("bucket/path", "Unknown URI scheme: "),
+        (
+            "swift://swift.example.com/AUTH_team",
+            "Incorrectly formatted Swift URI: swift://swift.example.com/AUTH_team",
+        ),
+        ("s3://my,bucket/data", "Incorrectly formatted S3 URI: s3://my,bucket/data"),
+        ("gs://my,bucket/data", "Incorrectly formatted GS URI: gs://my,bucket/data"),
+        (
+            "tos://tos-s3-cn-beijing.volces.com",
+            "Incorrectly formatted TOS URI: tos://tos-s3-cn-beijing.volces.com",
+        ),
+        ("azure://myaccount", "Incorrectly formatted Azure URI: azure://myaccount"),
+        ("S3://bucket/data", "Incorrectly formatted S3 URI: S3://bucket/data"),
+    ],
+)
+def test_unsupported_storage_urls(tmp_path: Path, url: str, message: str) -> None:
+    text = wf(task(extra=f"inputs: [{{url: '{url}'}}]\noutputs: [{{url: '{url}'}}]"))
+    expected = "Internal server error: " + message  # a bare OSMOError: HTTP 500 in OSMO
+    assert located(tmp_path, text) == [(7, 20, expected), (8, 21, expected)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [  # test_backends.py: the URLs each backend accepts
+        "swift://swift.example.com/AUTH_team/mycontainer/data",
+        "s3://my-bucket/data",
+        "gs://my-bucket/data",
+        "tos://tos-s3-cn-beijing.volces.com/my-bucket/data",
+        "azure://myaccount/mycontainer/data",
+        "s3://bucket",
+    ],
+)
+def test_supported_storage_urls(tmp_path: Path, url: str) -> None:
+    text = wf(task(extra=f"inputs: [{{url: '{url}'}}]\noutputs: [{{url: '{url}'}}]"))
+    assert load(tmp_path, text).spec.groups[0].tasks[0].outputs[0].url == url
