@@ -13,11 +13,12 @@ DEFAULT_MAX_TASKS = 20
 
 
 def default_platforms(spec: WorkflowSpec, pool: PoolConfig, out: Findings) -> None:
-    """Resources without a platform get the pool's default one (else OSMO's error)."""
+    """Resources without a platform get the pool's default one; OSMO's error when the pool has
+    none or its default is not one of its platforms (`WorkflowSpec.parse`)."""
     for name, resource in spec.resources.items():
         rpath: Path = ("workflow", "resources", name)
         if resource.platform is None:
-            if pool.default_platform:
+            if pool.default_platform and pool.default_platform in pool.platforms:
                 resource.platform = pool.default_platform
             else:
                 out.add(f"Resource {name} does not have a platform!", rpath, key=True)

@@ -402,3 +402,22 @@ def test_unsupported_storage_urls(tmp_path: Path, url: str, message: str) -> Non
 def test_supported_storage_urls(tmp_path: Path, url: str) -> None:
     text = wf(task(extra=f"inputs: [{{url: '{url}'}}]\noutputs: [{{url: '{url}'}}]"))
     assert load(tmp_path, text).spec.groups[0].tasks[0].outputs[0].url == url
+
+
+# -- the pool's default platform ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("default", [None, "gpu"])
+def test_pool_default_platform_missing(tmp_path: Path, default: str | None) -> None:
+    """test_workflow_units.py test_parse_rejects_resource_without_platform_when_pool_has_no_default
+    and test_parse_rejects_pool_default_platform_missing_from_platforms (default 'gpu', platforms
+    {'cpu'}); a resource naming its platform is unaffected."""
+    from simulator.pool.config import load_pool
+
+    built = load_pool(None)
+    pool = built.model_copy(update={"default_platform": default})
+    text = wf(task(), head="  resources:\n    default: {cpu: 1}\n    named: {platform: %s}\n")
+    text = text % built.default_platform
+    assert located(tmp_path, text, pool=pool) == [
+        (4, 5, "Resource default does not have a platform!")
+    ]
