@@ -25,7 +25,7 @@ from simulator.spec.diagnostics import SpecWarning, pydantic_errors
 from simulator.spec.locate import LineMap, Locator
 from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
-from simulator.spec.submission import Submission, parse_labels
+from simulator.spec.submission import Submission, parse_labels, parse_set_env
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
 from simulator.spec.units import parse_quantity
@@ -201,7 +201,7 @@ def load_workflow(
 ) -> LoadedWorkflow:
     """Load, render and validate a workflow file; raises SpecErrors (or UsageError).
 
-    `submission` holds what `osmo workflow submit` adds (`--label`, `--priority`); the user's
+    `submission` holds what `osmo workflow submit` adds (`--label`, `--priority`, `--set-env`); the user's
     credentials are read from the local store (`simulator.credentials`).
 
     A SpecErrors raised after rendering carries `.rendered` (the rendered text that "in rendered
@@ -210,6 +210,7 @@ def load_workflow(
     path = Path(path)
     submission = submission or Submission()
     cli_labels = parse_labels(submission.labels)
+    parse_set_env(submission.env)  # a bad --set-env is a usage error before any file is read
     text = _read(path)
     if pool is None:
         pool = load_pool(pool_config)
@@ -267,6 +268,7 @@ def _validate(
     OSMO's order: maintenance, GPU guarantee, topology keys, pool (platforms, fit, privileges),
     then per task the image and storage URLs and the credentials."""
     spec = model_stage(data, locator)
+    submission_checks.apply_set_env(spec, parse_set_env(submission.env))
     refs = checks.task_refs(spec)
     findings = checks.Findings()
     checks.check_dag(spec, refs, findings)
@@ -355,19 +357,3 @@ def dry_run(
     data = parse_stage(rendered, locator)
     _check_labels(data, locator)
     return str(yaml.dump(data, sort_keys=True))
-
-
-def apply_set_env(spec: WorkflowSpec, items: Iterable[str]) -> None:
-    """OSMO's `--set-env K=V`: override K in every task's environment (SPEC §1.2 step 7, E9).
-
-    Like OSMO, the value is the text between the first and second `=` (`A=b=c` gives `b`).
-    """
-    pairs: list[tuple[str, str]] = []
-    for item in items:
-        parts = item.split("=")
-        if len(parts) < 2:
-            raise UsageError(f"Environment variable {item} is incorrectly formatted")
-        pairs.append((parts[0], parts[1]))
-    for group in spec.groups:
-        for task in group.tasks:
-            task.environment.update(pairs)
