@@ -19,6 +19,7 @@ from simulator.backends.docker.container import (
     DEFAULT_SHM,
     ContainerPlan,
     hostname_of,
+    kubelet_env_and_argv,
 )
 from simulator.engine.from_spec import sim_hostname
 from simulator.engine.plan import Plan
@@ -87,7 +88,12 @@ class AttemptBuilder:
         except data.DataError as exc:
             return exc
         injection = backend._injections.get(task)
-        env = {**spec.environment, **(injection.env if injection else {})}
+        env, argv = kubelet_env_and_argv(
+            spec.environment,
+            injection.env if injection else {},
+            [*spec.command, *spec.args],
+            list(attempt.gpus),
+        )
         files = self._files(attempt, spec, injection.files if injection else [])
         placement = backend._placements[task]
         res = self.plan.tasks[task].resource
@@ -117,7 +123,7 @@ class AttemptBuilder:
             task=task,
             image=image,
             arch=placement.arch,
-            argv=[*spec.command, *spec.args],
+            argv=argv,
             env=env,
             labels=labels,
             control_dir=attempt.control_dir,
