@@ -150,6 +150,13 @@ class TimeoutSpec(_Model):
     queue_timeout: Duration | None = None
     """Longest a group may wait to be scheduled; pool default when omitted."""
 
+    @field_validator("exec_timeout", "queue_timeout", mode="before")
+    @classmethod
+    def _bool_is_seconds(cls, value: Any) -> Any:
+        # OSMO's validate_timeout tests isinstance(value, (int, float)) first, so a YAML boolean
+        # is 1 or 0 seconds there (and 0 means "use the pool default"), not an error.
+        return int(value) if isinstance(value, bool) else value
+
 
 class TaskInput(_Coercing):
     task: str

@@ -421,3 +421,23 @@ def test_pool_default_platform_missing(tmp_path: Path, default: str | None) -> N
     assert located(tmp_path, text, pool=pool) == [
         (4, 5, "Resource default does not have a platform!")
     ]
+
+
+# -- checks OSMO does not make ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("true", 1.0), ("false", None), ("0", None), ("0s", None)]
+)
+def test_timeouts_take_booleans_and_zero_means_default(
+    tmp_path: Path, value: str, seconds: float | None
+) -> None:
+    """OSMO's TimeoutSpec.validate_timeout reads a boolean as seconds (True is 1 s), and
+    fill_defaults replaces a zero timeout by the pool default (`if not self.exec_timeout`)."""
+    from simulator.spec.units import parse_duration
+
+    loaded = load(tmp_path, wf(task(), head=f"  timeout: {{exec_timeout: {value}}}\n"))
+    assert loaded.spec.timeout is not None
+    got = parse_duration(loaded.spec.timeout.exec_timeout)
+    expected = parse_duration(loaded.pool.default_exec_timeout) if seconds is None else seconds
+    assert got == expected
