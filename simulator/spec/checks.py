@@ -68,10 +68,9 @@ def label_value_problem(value: str) -> str | None:
 
 
 def check_labels(labels: Any, out: Findings) -> None:
-    """OSMO's label pre-check (before pydantic): a map, at most 16, strings, K8s syntax."""
+    """OSMO's label pre-check (before pydantic), run whenever the `labels` key is present (so
+    `labels:` left empty is refused, as OSMO does): a map, at most 16, strings, K8s syntax."""
     path: Path = ("workflow", "labels")
-    if labels is None:
-        return
     if not isinstance(labels, dict):
         out.add("Workflow labels must be a map of string keys to string values.", path)
         return

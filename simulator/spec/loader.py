@@ -158,8 +158,8 @@ def _raise(findings: checks.Findings, locator: Locator) -> None:
 def _check_labels(data: Any, locator: Locator) -> None:
     findings = checks.Findings()
     workflow = data.get("workflow") if isinstance(data, dict) else None
-    if isinstance(workflow, dict):
-        checks.check_labels(workflow.get("labels"), findings)
+    if isinstance(workflow, dict) and "labels" in workflow:
+        checks.check_labels(workflow["labels"], findings)
     _raise(findings, locator)
 
 

@@ -441,3 +441,12 @@ def test_timeouts_take_booleans_and_zero_means_default(
     got = parse_duration(loaded.spec.timeout.exec_timeout)
     expected = parse_duration(loaded.pool.default_exec_timeout) if seconds is None else seconds
     assert got == expected
+
+
+def test_empty_labels_key_is_refused(tmp_path: Path) -> None:
+    """OSMO's construct_workflow_dict validates `labels` whenever the key is present: a null
+    value is not a map (osmo-tui used to skip it)."""
+    text = wf(task(), head="  labels:\n")
+    message = "Workflow labels must be a map of string keys to string values."
+    assert located(tmp_path, text) == [(3, 10, message)]
+    assert load(tmp_path, wf(task())).spec.labels == {}
