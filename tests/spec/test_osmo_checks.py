@@ -450,3 +450,19 @@ def test_empty_labels_key_is_refused(tmp_path: Path) -> None:
     message = "Workflow labels must be a map of string keys to string values."
     assert located(tmp_path, text) == [(3, 10, message)]
     assert load(tmp_path, wf(task())).spec.labels == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [  # postgres.py ResourceSpec.validate_unit_value: no match is a bad value, else a bad unit
+        ("abc", "Resource memory field has invalid value abc"),
+        ("10 Gi", "Resource memory field has invalid value 10 Gi"),
+        ("-5Gi", "Resource memory field has invalid value -5Gi"),
+        ("1.5.2Gi", "Resource memory field has invalid value 1.5.2Gi"),
+        ("Gi", "Resource memory field has invalid value Gi"),
+        ("10XB", "Resource memory field has invalid unit: XB"),
+    ],
+)
+def test_quantity_value_and_unit(tmp_path: Path, value: str, message: str) -> None:
+    text = wf(task(), head=f"  resources:\n    default: {{memory: '{value}'}}\n")
+    assert located(tmp_path, text) == [(4, 23, message)]
