@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from simulator.spec.units import (
     EXIT_CODES_REGEX,
@@ -108,7 +109,7 @@ class _Coercing(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
-class TopologyRequirement(_Coercing):
+class TopologyRequirement(_Model):  # OSMO's has no number coercion (its own config)
     key: str
     """A topology key of the pool (e.g. a rack or NVLink domain label)."""
     group: str = "default"
@@ -392,6 +393,17 @@ class WorkflowSpec(_Model):
     """Named resource specs tasks refer to by `resource` (`default` when not named)."""
     timeout: TimeoutSpec | None = None
     """exec/queue timeouts; filled from the pool when omitted."""
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout_not_null(cls, value: Any) -> Any:
+        # None here means "omitted"; OSMO's field is a TimeoutSpec, so `timeout:` left null fails
+        if value is None:
+            raise PydanticCustomError(
+                "model_type", "Input should be a valid dictionary or instance of TimeoutSpec"
+            )
+        return value
+
     labels: dict[str, str] = Field(default_factory=empty_dict)
     """Kubernetes labels put on every task pod (at most 16)."""
     pool: str = ""

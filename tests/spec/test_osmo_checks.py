@@ -466,3 +466,13 @@ def test_empty_labels_key_is_refused(tmp_path: Path) -> None:
 def test_quantity_value_and_unit(tmp_path: Path, value: str, message: str) -> None:
     text = wf(task(), head=f"  resources:\n    default: {{memory: '{value}'}}\n")
     assert located(tmp_path, text) == [(4, 23, message)]
+
+
+def test_fields_without_coercion_or_null(tmp_path: Path) -> None:
+    """OSMO's TopologyRequirement has its own config (no number coercion) and WorkflowSpec's
+    `timeout` is a TimeoutSpec, so `key: 5` and `timeout:` left null fail there too."""
+    text = wf(task(), head="  timeout:\n  resources:\n    default: {topology: [{key: 5}]}\n")
+    assert located(tmp_path, text) == [
+        (3, 11, "workflow.timeout: Input should be a valid dictionary or instance of TimeoutSpec"),
+        (5, 32, "workflow.resources.default.topology.0.key: Input should be a valid string"),
+    ]
