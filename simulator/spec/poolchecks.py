@@ -50,12 +50,13 @@ def bind_resources(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) 
 
 
 def check_mount_syntax(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) -> None:
-    """`/src` or `/src:/dst`; more than one `:` or an empty part is invalid."""
+    """`/src` or `/src:/dst`; more than one `:` or an empty destination is invalid (an empty
+    source is not: OSMO then says the platform does not allow that mount)."""
     for group in spec.groups:
         for task in group.tasks:
             for mi, mount in enumerate(task.volumeMounts):
                 parts = mount.split(":")
-                if len(parts) > 2 or not all(parts):
+                if len(parts) > 2 or (len(parts) == 2 and not parts[1]):
                     path = (*refs[task.name].task_path, "volumeMounts", mi)
                     out.add(f"Invalid task volume mount: {mount}.", path)
 

@@ -476,3 +476,18 @@ def test_fields_without_coercion_or_null(tmp_path: Path) -> None:
         (3, 11, "workflow.timeout: Input should be a valid dictionary or instance of TimeoutSpec"),
         (5, 32, "workflow.resources.default.topology.0.key: Input should be a valid string"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("mount", "message"),
+    [  # task.py validate_privilege_host_mount: only `a:b:c` and `a:` are malformed
+        ("/a:/b:/c", "Invalid task volume mount: /a:/b:/c."),
+        ("/data:", "Invalid task volume mount: /data:."),
+        (":/dst", "Task with platform: {p} does not allow mount: . Task t1"),
+        ("", "Task with platform: {p} does not allow mount: . Task t1"),
+    ],
+)
+def test_volume_mount_syntax(tmp_path: Path, mount: str, message: str) -> None:
+    loaded_pool = load(tmp_path, wf(task())).pool
+    text = wf(task(extra=f"volumeMounts: ['{mount}']"))
+    assert errors(tmp_path, text) == [message.format(p=loaded_pool.default_platform)]
