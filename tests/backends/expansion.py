@@ -4,7 +4,8 @@ Each `ExpansionCase` is a task environment (in declaration order) and the args i
 and what the container must see after the kubelet's expansion. `expansion_workflow` turns the
 table into one workflow whose tasks check themselves (`cmp` of their argv and env against
 expected files), so a backend that really runs containers (Docker; Kubernetes with a real node)
-passes when every task COMPLETES; `kubelet_view` gives the pure answer for the same cases.
+passes when every task COMPLETES (`ExpansionContract`); the fast tests check the same table
+against the pure function the Docker backend uses.
 The rows of `GO_CASES` are the cases of k8s.io/kubernetes `expand_test.go`.
 """
 
@@ -13,8 +14,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from tests.backends.contract import IMAGE, Case
+import pytest
+
+from tests.backends.contract import IMAGE, Case, check, load_case, write_case
 
 GO_CONTEXT = {"VAR_A": "A", "VAR_B": "B", "VAR_C": "C", "VAR_REF": "$(VAR_A)", "VAR_EMPTY": ""}
 
@@ -158,3 +163,16 @@ EXPANSION_RUNS = [
     Case("file-path-args", FILE_PATH_WORKFLOW, {"workflow": "COMPLETED"}),
 ]
 """What a backend that runs containers must get from the kubelet's expansion."""
+
+
+class ExpansionContract:
+    """Subclass in a backend's test module and implement `run_plan` (as for `BackendContract`);
+    only backends whose containers really run can pass (Docker; Kubernetes with a real node)."""
+
+    def run_plan(self, plan: Any, tmp_path: Path) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("case", EXPANSION_RUNS, ids=[c.id for c in EXPANSION_RUNS])
+    def test_expansion(self, case: Case, tmp_path: Path) -> None:
+        _, plan = load_case(case, write_case(case, tmp_path))
+        check(self.run_plan(plan, tmp_path), case.expect)
