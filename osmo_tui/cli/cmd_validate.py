@@ -8,8 +8,8 @@ from typing import Any
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
-    """`--set`, `--set-string` (one or more K=V per flag, like OSMO), `--pool-config`, `--pool`,
-    `--label` and `--priority`."""
+    """`--set`, `--set-string`, `--set-env` (one or more K=V per flag, like OSMO),
+    `--pool-config`, `--pool`, `--label` and `--priority`."""
     parser.add_argument(
         "--set",
         dest="set_values",
@@ -52,6 +52,16 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         help="workflow label, over the spec's (repeatable, like `osmo workflow submit --label`)",
     )
     parser.add_argument(
+        "--set-env",
+        dest="set_env",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="K=V",
+        help="environment variable set in every task, over the spec's (like `osmo workflow submit "
+        "--set-env`)",
+    )
+    parser.add_argument(
         "--priority",
         default="NORMAL",
         metavar="P",
@@ -60,12 +70,14 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
 
 
 def submission(args: argparse.Namespace) -> Any:
-    """The `Submission` of `--label`/`--priority` (defaults for commands without them)."""
+    """The `Submission` of `--label`/`--priority`/`--set-env` (defaults for commands without)."""
     from simulator.spec.submission import Submission, parse_priority
 
     labels = tuple(getattr(args, "labels", None) or ())
+    env = tuple(getattr(args, "set_env", None) or ())
     priority = parse_priority(getattr(args, "priority", "NORMAL"))
-    return Submission(labels=labels, priority=priority, pool=getattr(args, "pool", None))
+    pool = getattr(args, "pool", None)
+    return Submission(labels=labels, priority=priority, pool=pool, env=env)
 
 
 def load_options(args: argparse.Namespace) -> dict[str, Any]:

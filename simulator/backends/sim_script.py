@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from simulator.backends.scenario import InferredTask
+from simulator.spec.kubeexpand import expand_argv, expand_environment
 
 _SLEEP = re.compile(r"(?<![\w.-])sleep\s+(infinity|inf|\d+(?:\.\d+)?)([smhd]?)(?![\w.])")
 _EXIT = re.compile(r"exit\s+(\d+)")
@@ -18,13 +19,21 @@ _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _MAX_LOGS = 50
 
 
+def _argv(spec: Any) -> tuple[list[str], list[str]]:
+    """Command and args as the container gets them: the kubelet expands `$(VAR)` from the
+    task's environment first (`sleep $(DUR)` with DUR=5 is a literal `sleep 5`)."""
+    environment = getattr(spec, "environment", None) or {}
+    env = expand_environment((str(k), str(v)) for k, v in environment.items())
+    command = expand_argv((str(c) for c in getattr(spec, "command", None) or []), env)
+    return command, expand_argv((str(a) for a in getattr(spec, "args", None) or []), env)
+
+
 def _texts(spec: Any) -> list[tuple[str, str]]:
     """(where, text) pieces of the task: command, args, files' contents."""
     if spec is None:
         return []
     pieces: list[tuple[str, str]] = []
-    command = list(getattr(spec, "command", None) or [])
-    args = list(getattr(spec, "args", None) or [])
+    command, args = _argv(spec)
     if command:
         pieces.append(("command", " ".join(str(c) for c in command)))
     for arg in args:
@@ -40,8 +49,8 @@ def _script(spec: Any) -> tuple[str, str] | None:
     """The script the container runs: `sh -c X`, a `files` entry it executes, else its args."""
     if spec is None:
         return None
-    argv = [str(c) for c in (getattr(spec, "command", None) or [])]
-    argv += [str(a) for a in (getattr(spec, "args", None) or [])]
+    command, args = _argv(spec)
+    argv = command + args
     if "-c" in argv:
         index = argv.index("-c")
         if index + 1 < len(argv):

@@ -92,10 +92,8 @@ def parse_exit_codes(text: str) -> tuple[tuple[int, int], ...]:
 def quantity_unit_error(field: str, text: str) -> str | None:
     """OSMO's message when `text` is not a valid memory/storage quantity, else None."""
     match = _QUANTITY.fullmatch(text)
-    if match is None:
-        unit_match = _QUANTITY.match(text)
-        unit = text[unit_match.end("size") :] if unit_match else text
-        return f"Resource {field} field has invalid unit: {unit}"
+    if match is None:  # OSMO's ResourceSpec.validate_unit_value: no number+letters at all
+        return f"Resource {field} field has invalid value {text}"
     if match.group("unit") not in _QUANTITY_FACTORS:
         return f"Resource {field} field has invalid unit: {match.group('unit')}"
     return None

@@ -15,11 +15,12 @@ from simulator.spec.models import TASK_NAME_REGEX, GroupSpec, TaskSpec, Workflow
 
 MAX_NAME_LENGTH = 64
 MAX_LABELS = 16
-RESERVED_LABEL_PREFIXES = ("osmo.", "kai.scheduler/", "runai/")
-"""Label keys OSMO and its schedulers set on pods themselves."""
-RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_DNS_PREFIX = re.compile(rf"(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})*")
+"""OSMO's `workflow_labels.py` (NVIDIA/OSMO e3b7b60, 2026-07-22): any qualified name is accepted,
+`app.kubernetes.io/name` and `kai.scheduler/queue` included; no reserved prefixes (OSMO protects
+its own pod labels by merging them after the user's)."""
 DUPLICATE_NAME = (
     'Multiple tasks/groups have the same name: "{}". Note that names are not case sensitive and '
     'we consider "-" and "_" the same. For example, "Group_1" and "group-1" are considered the '
@@ -49,37 +50,27 @@ class TaskRef:
 
 
 def label_key_problem(key: str) -> str | None:
-    """OSMO's message for a label key that is reserved or not a Kubernetes qualified name."""
-    if any(key.startswith(prefix) for prefix in RESERVED_LABEL_PREFIXES):
-        return f'Workflow label key "{key}" is reserved.'
+    """OSMO's message for a label key that is not a Kubernetes qualified name."""
     parts = key.split("/")
     if len(parts) > 2:
         return f'Workflow label key "{key}" is not a valid Kubernetes label key.'
-    name = parts[-1]
-    if len(parts) == 2:
-        prefix = parts[0]
-        if prefix in RESERVED_LABEL_DOMAINS or prefix.endswith(
-            tuple(f".{domain}" for domain in RESERVED_LABEL_DOMAINS)
-        ):
-            return f'Workflow label key "{key}" is reserved.'
-        if len(prefix) > 253 or not all(_DNS_LABEL.match(p) for p in prefix.split(".")):
-            return f'Workflow label key "{key}" has an invalid DNS prefix.'
-    if not _LABEL_NAME.match(name):
+    if len(parts) == 2 and not _DNS_PREFIX.fullmatch(parts[0]):
+        return f'Workflow label key "{key}" has an invalid DNS prefix.'
+    if not _LABEL_NAME.fullmatch(parts[-1]):
         return f'Workflow label key "{key}" has an invalid name segment.'
     return None
 
 
 def label_value_problem(value: str) -> str | None:
-    if _LABEL_NAME.match(value):
+    if _LABEL_NAME.fullmatch(value):
         return None
     return f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
 
 
 def check_labels(labels: Any, out: Findings) -> None:
-    """OSMO's label pre-check (before pydantic): a map, at most 16, strings, K8s syntax."""
+    """OSMO's label pre-check (before pydantic), run whenever the `labels` key is present (so
+    `labels:` left empty is refused, as OSMO does): a map, at most 16, strings, K8s syntax."""
     path: Path = ("workflow", "labels")
-    if labels is None:
-        return
     if not isinstance(labels, dict):
         out.add("Workflow labels must be a map of string keys to string values.", path)
         return
@@ -112,13 +103,44 @@ def task_refs(spec: WorkflowSpec) -> dict[str, TaskRef]:
     return refs
 
 
+def check_tasks_groups(workflow: dict[Any, Any], out: Findings) -> None:
+    """OSMO's `WorkflowSpec.validate_tasks_groups`, a *before* validator: on the raw document,
+    ahead of (and instead of) every field error: tasks vs groups, neither, unique names."""
+    tasks, groups = workflow.get("tasks"), workflow.get("groups")
+    if tasks and groups:
+        out.add(
+            "Cannot use both groups and tasks in the same workflow.",
+            ("workflow", "tasks"),
+            key=True,
+        )
+        return
+    if not tasks and not groups:
+        where = next((k for k in ("tasks", "groups") if k in workflow), None)
+        path: Path = ("workflow", where) if where else ("workflow",)
+        out.add("Workflows need to have at least one group or one task.", path, key=True)
+        return
+    names: list[tuple[str, Path]] = []
+    for ti, item in enumerate(tasks if isinstance(tasks, list) else []):
+        names += _raw_name(item, ("workflow", "tasks", ti))
+    for gi, group in enumerate(groups if isinstance(groups, list) else []):
+        gpath: Path = ("workflow", "groups", gi)
+        names += _raw_name(group, gpath)
+        inner = group.get("tasks") if isinstance(group, dict) else None
+        for ti, item in enumerate(inner if isinstance(inner, list) else []):
+            names += _raw_name(item, (*gpath, "tasks", ti))
+    _unique(names, out)
+
+
+def _raw_name(entry: Any, path: Path) -> list[tuple[str, Path]]:
+    """An entry's name as OSMO's before validator sees it (entries without one are skipped)."""
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        return [(entry["name"], (*path, "name"))]
+    return []
+
+
 def check_structure(spec: WorkflowSpec, out: Findings) -> None:
-    """tasks vs groups, empty groups, leads, unique names (then with implicit `<task>-group`)."""
-    if spec.tasks and spec.groups:
-        message = "Cannot use both groups and tasks in the same workflow."
-        out.add(message, ("workflow", "tasks"), key=True)
-    if not spec.tasks and not spec.groups:
-        out.add("Workflows need to have at least one group or one task.", ("workflow",), key=True)
+    """Empty groups, leads, then names again with the implicit `<task>-group` ones (OSMO's
+    re-validation after its parse; the rest ran on the raw document, `check_tasks_groups`)."""
     for gi, group in enumerate(spec.groups):
         gpath: Path = ("workflow", "groups", gi)
         if not group.tasks:
@@ -128,19 +150,22 @@ def check_structure(spec: WorkflowSpec, out: Findings) -> None:
             if leads != 1:
                 message = f'Group "{group.name}" has {leads} leader(s) but must have exactly one.'
                 out.add(message, (*gpath, "name"))
+    if out:
+        return
     names: list[tuple[str, Path]] = []
     for gi, group in enumerate(spec.groups):
         names.append((group.name, ("workflow", "groups", gi, "name")))
-        for ti, t in enumerate(group.tasks):
-            names.append((t.name, ("workflow", "groups", gi, "tasks", ti, "name")))
-    names += [(t.name, ("workflow", "tasks", ti, "name")) for ti, t in enumerate(spec.tasks)]
-    _unique(names, out)
-    if not out:  # OSMO re-validates after parse: implicit `<task>-group` names join the check
-        implicit = [
-            (f"{t.name}-group", ("workflow", "tasks", ti, "name"))
-            for ti, t in enumerate(spec.tasks)
+        names += [
+            (t.name, ("workflow", "groups", gi, "tasks", ti, "name"))
+            for ti, t in enumerate(group.tasks)
         ]
-        _unique(names + implicit, out)
+    for ti, t in enumerate(spec.tasks):
+        # OSMO re-validates in groups form: each implicit group's name, then its task's
+        names += [
+            (f"{t.name}-group", ("workflow", "tasks", ti, "name")),
+            (t.name, ("workflow", "tasks", ti, "name")),
+        ]
+    _unique(names, out)
 
 
 def _unique(names: list[tuple[str, Path]], out: Findings) -> None:
@@ -214,3 +239,25 @@ def to_groups(spec: WorkflowSpec) -> WorkflowSpec:
         return spec
     groups = [GroupSpec(name=f"{t.name}-group", tasks=[t]) for t in spec.tasks]
     return spec.model_copy(update={"groups": groups, "tasks": []})
+
+
+def check_topology_keys(spec: WorkflowSpec, out: Findings) -> None:
+    """OSMO's `topology.validate_topology_requirements` at submit: every task that has topology
+    requirements uses the same set of keys (tasks without any are free), across the workflow."""
+    key_sets: dict[tuple[str, ...], str] = {}
+    for group in spec.groups:
+        for task in group.tasks:
+            if task.resources.topology:
+                keys = tuple(sorted(req.key for req in task.resources.topology))
+                key_sets.setdefault(keys, task.resource)
+    if len(key_sets) <= 1:
+        return
+    # OSMO lists the sets in `set` order (varies per process); we list them as first used
+    found = [", ".join(keys) for keys in key_sets]
+    message = (
+        "Topology validation failed: All tasks must use the same topology keys. "
+        f"Found different key sets: {found}. Either all tasks should have topology requirements "
+        "with the same keys, or no tasks should have topology requirements."
+    )
+    second = list(key_sets.values())[1]
+    out.add(message, ("workflow", "resources", second, "topology"), key=True)

@@ -22,12 +22,12 @@ from simulator.common.locate import LineMap, Locator
 from simulator.common.units import parse_quantity
 from simulator.errors import Location, SpecError, SpecErrors, UsageError
 from simulator.pool.config import PoolConfig, load_pool
-from simulator.spec import checks, poolchecks, render
+from simulator.spec import checks, datarefs, poolchecks, render
 from simulator.spec import submission as submission_checks
 from simulator.spec.diagnostics import SpecWarning, pydantic_errors
 from simulator.spec.models import TaskInput, VersionedWorkflowSpec, WorkflowSpec
 from simulator.spec.second_pass import inline_localpaths, second_render
-from simulator.spec.submission import Submission, parse_labels
+from simulator.spec.submission import Submission, parse_labels, parse_set_env
 from simulator.spec.timeouts import fill_timeouts
 from simulator.spec.tokens import unmatched_token_warnings
 
@@ -159,8 +159,17 @@ def _raise(findings: checks.Findings, locator: Locator) -> None:
 def _check_labels(data: Any, locator: Locator) -> None:
     findings = checks.Findings()
     workflow = data.get("workflow") if isinstance(data, dict) else None
+    if isinstance(workflow, dict) and "labels" in workflow:
+        checks.check_labels(workflow["labels"], findings)
+    _raise(findings, locator)
+
+
+def _check_tasks_groups(data: Any, locator: Locator) -> None:
+    """OSMO's before validator, ahead of pydantic's field errors."""
+    findings = checks.Findings()
+    workflow = data.get("workflow") if isinstance(data, dict) else None
     if isinstance(workflow, dict):
-        checks.check_labels(workflow.get("labels"), findings)
+        checks.check_tasks_groups(workflow, findings)
     _raise(findings, locator)
 
 
@@ -169,6 +178,7 @@ def model_stage(data: Any, locator: Locator) -> WorkflowSpec:
     _check_labels(data, locator)
     if not isinstance(data, dict):
         raise _fail([("Workflow spec is not properly formatted: not a mapping", locator.at(0))])
+    _check_tasks_groups(data, locator)
     try:
         spec = VersionedWorkflowSpec.model_validate(data).workflow
     except ValidationError as exc:
@@ -192,7 +202,7 @@ def load_workflow(
 ) -> LoadedWorkflow:
     """Load, render and validate a workflow file; raises SpecErrors (or UsageError).
 
-    `submission` holds what `osmo workflow submit` adds (`--label`, `--priority`); the user's
+    `submission` holds what `osmo workflow submit` adds (`--label`, `--priority`, `--set-env`); the user's
     credentials are read from the local store (`simulator.credentials`).
 
     A SpecErrors raised after rendering carries `.rendered` (the rendered text that "in rendered
@@ -201,6 +211,7 @@ def load_workflow(
     path = Path(path)
     submission = submission or Submission()
     cli_labels = parse_labels(submission.labels)
+    parse_set_env(submission.env)  # a bad --set-env is a usage error before any file is read
     text = _read(path)
     if pool is None:
         pool = load_pool(pool_config, pool_name=submission.pool)
@@ -255,8 +266,10 @@ def _validate(
     dependencies: list[Path],
 ) -> tuple[WorkflowSpec, dict[str, checks.TaskRef], list[SpecWarning]]:
     """Models, then OSMO's parse (DAG, platforms, resources), then the submit-time checks in
-    OSMO's order: maintenance, GPU guarantee, pool (platforms, fit, privileges), credentials."""
+    OSMO's order: maintenance, GPU guarantee, topology keys, pool (platforms, fit, privileges),
+    then per task the image and storage URLs and the credentials."""
     spec = model_stage(data, locator)
+    submission_checks.apply_set_env(spec, parse_set_env(submission.env))
     refs = checks.task_refs(spec)
     findings = checks.Findings()
     checks.check_dag(spec, refs, findings)
@@ -272,8 +285,10 @@ def _validate(
     if maintenance:
         raise _fail([(maintenance, Location(pool.source or locator.file))])
     submission_checks.check_gpu_guarantee(spec, pool, submission.priority, refs, findings)
+    checks.check_topology_keys(spec, findings)
     poolchecks.check_platforms(spec, pool, refs, findings)
     _raise(findings, locator)
+    datarefs.check_references(spec, refs, findings)
     unchecked = submission_checks.check_credentials(spec, refs, findings, dependencies)
     _raise(findings, locator)
     warnings += [SpecWarning(m, locator.of(p, key=True)) for m, p in unchecked]
@@ -344,19 +359,3 @@ def dry_run(
     data = parse_stage(rendered, locator)
     _check_labels(data, locator)
     return str(yaml.dump(data, sort_keys=True))
-
-
-def apply_set_env(spec: WorkflowSpec, items: Iterable[str]) -> None:
-    """OSMO's `--set-env K=V`: override K in every task's environment (SPEC §1.2 step 7, E9).
-
-    Like OSMO, the value is the text between the first and second `=` (`A=b=c` gives `b`).
-    """
-    pairs: list[tuple[str, str]] = []
-    for item in items:
-        parts = item.split("=")
-        if len(parts) < 2:
-            raise UsageError(f"Environment variable {item} is incorrectly formatted")
-        pairs.append((parts[0], parts[1]))
-    for group in spec.groups:
-        for task in group.tasks:
-            task.environment.update(pairs)

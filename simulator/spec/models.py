@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from simulator.common.units import (
     EXIT_CODES_REGEX,
@@ -33,8 +34,17 @@ NAME_PATTERN = f"^{NAME_REGEX}$"
 TASK_NAME_REGEX = re.compile(
     rf"(?P<workflow_id_or_task>{NAME_REGEX})(:(?P<previous_task>{NAME_REGEX}))?"
 )
-STORAGE_BACKEND_PATTERN = r"^(s3|gs|azure|tos|swift)://[^,;*\s]+$"
-"""Object-storage URLs OSMO accepts for checkpoints (s3, gs, azure, tos, swift)."""
+_URI_COMPONENT = r"[^/,;*]+"
+STORAGE_URL_REGEXES = {
+    "swift": rf"^swift://{_URI_COMPONENT}(/{_URI_COMPONENT}){{2,}}/*$",
+    "s3": rf"^s3://{_URI_COMPONENT}(/{_URI_COMPONENT})*/*$",
+    "gs": rf"^gs://{_URI_COMPONENT}(/{_URI_COMPONENT})*/*$",
+    "tos": rf"^tos://{_URI_COMPONENT}(/{_URI_COMPONENT})+/*$",
+    "azure": rf"^azure://{_URI_COMPONENT}(/{_URI_COMPONENT})+/*$",
+}
+"""OSMO's `src/lib/api/storage.py`: the URLs its data layer accepts, per scheme."""
+STORAGE_BACKEND_PATTERN = "(" + "|".join(STORAGE_URL_REGEXES.values()) + ")"
+"""OSMO's `STORAGE_BACKEND_REGEX` (checkpoint URLs), verbatim so pydantic's message matches."""
 EXIT_ACTIONS = ("COMPLETE", "FAIL", "RESCHEDULE")
 
 NameStr = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -66,9 +76,20 @@ Duration = Annotated[str | int | float, BeforeValidator(_check_duration)]
 """A duration as written (`90`, `10m`, `PT1H`); `simulator.common.units.parse_duration` gives seconds."""
 
 
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | bool | int | float)
+
+
 def _scalar_to_str(value: Any) -> Any:
     """environment / exitActions / credentials coerce bools too (`True` → `'True'`)."""
-    return str(value) if isinstance(value, bool | int | float) else value
+    return str(value) if _is_scalar(value) else value
+
+
+def _check_frequency(value: Any) -> Any:
+    """OSMO's `CheckpointSpec.validate_frequency`: a YAML boolean is not a number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("Checkpoint frequency must be a duration, not a boolean")
+    return value
 
 
 def _check_regex(regex: str) -> str:
@@ -88,7 +109,7 @@ class _Coercing(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
-class TopologyRequirement(_Coercing):
+class TopologyRequirement(_Model):  # OSMO's has no number coercion (its own config)
     key: str
     """A topology key of the pool (e.g. a rack or NVLink domain label)."""
     group: str = "default"
@@ -130,6 +151,13 @@ class TimeoutSpec(_Model):
     queue_timeout: Duration | None = None
     """Longest a group may wait to be scheduled; pool default when omitted."""
 
+    @field_validator("exec_timeout", "queue_timeout", mode="before")
+    @classmethod
+    def _bool_is_seconds(cls, value: Any) -> Any:
+        # OSMO's validate_timeout tests isinstance(value, (int, float)) first, so a YAML boolean
+        # is 1 or 0 seconds there (and 0 means "use the pool default"), not an error.
+        return int(value) if isinstance(value, bool) else value
+
 
 class TaskInput(_Coercing):
     task: str
@@ -163,7 +191,7 @@ class CheckpointSpec(_Coercing):
     """Directory in the container to checkpoint (a leading `/` is added if missing)."""
     url: Annotated[str, StringConstraints(pattern=STORAGE_BACKEND_PATTERN)]
     """Object-storage URL the directory is uploaded to."""
-    frequency: Duration
+    frequency: Annotated[Duration, BeforeValidator(_check_frequency)]
     """How often to upload: a YAML number of seconds or an OSMO duration string."""
     regex: str = ""
     """Only files whose path matches are uploaded."""
@@ -252,6 +280,9 @@ class TaskSpec(_Coercing):
         if value is None or value == "download":
             return value
         name = info.data.get("name", "")
+        if not isinstance(value, str):
+            kind = type(value).__name__
+            raise ValueError(f'Task "{name}" has unsupported downloadType type: {kind}')
         raise ValueError(
             f'Task "{name}" uses invalid downloadType "{value}". Valid types are: [\'download\']'
         )
@@ -290,23 +321,19 @@ class TaskSpec(_Coercing):
     @classmethod
     def _coerce_bools(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: _scalar_to_str(v) for k, v in value.items()}
+            return {str(k): _scalar_to_str(v) for k, v in value.items()}
         return value
 
     @field_validator("credentials", mode="before")
     @classmethod
     def _credentials(cls, value: Any) -> Any:
+        """OSMO's `coerce_credential_values`, messages included; a bare string is left for the
+        dict type check, as OSMO leaves it."""
+        if isinstance(value, str):
+            return value
         if not isinstance(value, dict):
             raise ValueError(f"credentials must be a str or dict, got {type(value).__name__}")
-        out: dict[Any, Any] = {}
-        for key, inner in value.items():
-            if isinstance(inner, dict):
-                out[key] = {k: _scalar_to_str(v) for k, v in inner.items()}
-            elif isinstance(inner, list | type(None)):
-                raise ValueError(f"credentials must be a str or dict, got {type(inner).__name__}")
-            else:
-                out[key] = _scalar_to_str(inner)
-        return out
+        return {str(name): _credential(name, inner) for name, inner in value.items()}
 
     @field_validator("exitActions")
     @classmethod
@@ -318,6 +345,23 @@ class TaskSpec(_Coercing):
             if not EXIT_CODES_REGEX.fullmatch(codes):
                 raise ValueError(f"Invalid exit codes {codes} for action {key} for task {name}.")
         return actions
+
+
+def _credential(name: Any, value: Any) -> str | dict[str, str]:
+    """One credential: a mount directory (scalar) or ENV → key (a map of scalars)."""
+    if isinstance(value, dict):
+        for env, key in value.items():
+            if not _is_scalar(key):
+                raise ValueError(
+                    f"credential key mapping value for {name}.{env} must be a scalar, "
+                    f"got {type(key).__name__}"
+                )
+        return {str(env): str(key) for env, key in value.items()}
+    if _is_scalar(value):
+        return str(value)
+    raise ValueError(
+        f"credential value for {name} must be a str or dict, got {type(value).__name__}"
+    )
 
 
 class GroupSpec(_Model):
@@ -349,6 +393,17 @@ class WorkflowSpec(_Model):
     """Named resource specs tasks refer to by `resource` (`default` when not named)."""
     timeout: TimeoutSpec | None = None
     """exec/queue timeouts; filled from the pool when omitted."""
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout_not_null(cls, value: Any) -> Any:
+        # None here means "omitted"; OSMO's field is a TimeoutSpec, so `timeout:` left null fails
+        if value is None:
+            raise PydanticCustomError(
+                "model_type", "Input should be a valid dictionary or instance of TimeoutSpec"
+            )
+        return value
+
     labels: dict[str, str] = Field(default_factory=empty_dict)
     """Kubernetes labels put on every task pod (at most 16)."""
     pool: str = ""

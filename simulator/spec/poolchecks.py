@@ -16,11 +16,12 @@ DEFAULT_MAX_TASKS = 20
 
 
 def default_platforms(spec: WorkflowSpec, pool: PoolConfig, out: Findings) -> None:
-    """Resources without a platform get the pool's default one (else OSMO's error)."""
+    """Resources without a platform get the pool's default one; OSMO's error when the pool has
+    none or its default is not one of its platforms (`WorkflowSpec.parse`)."""
     for name, resource in spec.resources.items():
         rpath: Path = ("workflow", "resources", name)
         if resource.platform is None:
-            if pool.default_platform:
+            if pool.default_platform and pool.default_platform in pool.platforms:
                 resource.platform = pool.default_platform
             else:
                 out.add(f"Resource {name} does not have a platform!", rpath, key=True)
@@ -52,12 +53,13 @@ def bind_resources(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) 
 
 
 def check_mount_syntax(spec: WorkflowSpec, refs: dict[str, TaskRef], out: Findings) -> None:
-    """`/src` or `/src:/dst`; more than one `:` or an empty part is invalid."""
+    """`/src` or `/src:/dst`; more than one `:` or an empty destination is invalid (an empty
+    source is not: OSMO then says the platform does not allow that mount)."""
     for group in spec.groups:
         for task in group.tasks:
             for mi, mount in enumerate(task.volumeMounts):
                 parts = mount.split(":")
-                if len(parts) > 2 or not all(parts):
+                if len(parts) > 2 or (len(parts) == 2 and not parts[1]):
                     path = (*refs[task.name].task_path, "volumeMounts", mi)
                     out.add(f"Invalid task volume mount: {mount}.", path)
 

@@ -3,7 +3,8 @@
 OSMO renders in a worker process with `SandboxedEnvironment(undefined=StrictUndefined)`, 0.5 s
 and 100 MiB per render. We fork a child per render: CPU time is limited by an ITIMER_PROF
 signal, memory by RLIMIT_AS (current size + the allowance), and a wall-clock guard kills a child
-that blocks. Errors come back as OSMO's `Jinja substitution failure: <class ...>: <msg>`.
+that blocks. Errors come back in OSMO's words (`osmo_message`): `Jinja substitution failure:
+<class ...>: <msg>` for Jinja's own errors, `Jinja Template Error: <msg>` for a type error.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _render_here(text: str, data: dict[str, Any], limits: Limits) -> dict[str, A
     except MemoryError:
         return _memory_error(limits)
     except RecursionError as exc:
-        return {"error": f"Jinja substitution failure: {type(exc)}: {exc}", "line": None}
+        return {"error": osmo_message(exc), "line": None}
     except Exception as exc:
         line = getattr(exc, "lineno", None)
         tb = exc.__traceback__
@@ -61,7 +62,20 @@ def _render_here(text: str, data: dict[str, Any], limits: Limits) -> dict[str, A
             if tb.tb_frame.f_code.co_filename == "<template>":
                 line = tb.tb_lineno
             tb = tb.tb_next
-        return {"error": f"Jinja substitution failure: {type(exc)}: {exc}", "line": line}
+        return {"error": osmo_message(exc), "line": line}
+
+
+def osmo_message(exc: Exception) -> str:
+    """What OSMO answers for an exception out of its renderer: its sandbox wraps Jinja's errors
+    (`jinja_sandbox.py`), `load_template_with_variables` wraps TypeError (`{{ 1 + 'a' }}`), and
+    anything else reaches the service's top-level handler (HTTP 500)."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateError | TimeoutError | MemoryError):
+        return f"Jinja substitution failure: {type(exc)}: {exc}"
+    if isinstance(exc, TypeError):
+        return f"Jinja Template Error: {exc}"
+    return f"Internal server error: {exc}"
 
 
 def _vm_size() -> int:

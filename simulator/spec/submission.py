@@ -1,6 +1,7 @@
 """What `osmo workflow submit` adds to the file, and OSMO's submit-time checks that use it.
 
-`--label KEY=VALUE` (over the spec's own labels) and `--priority HIGH|NORMAL|LOW`; then, as OSMO's
+`--label KEY=VALUE` (over the spec's own labels), `--priority HIGH|NORMAL|LOW` and `--set-env
+KEY=VALUE` (over every task's environment); then, as OSMO's
 `validate_workflow_spec` does (SPEC §4.2 step 7): pool maintenance, the pool's GPU guarantee for
 NORMAL/HIGH priority groups, and each task's `credentials:` against the user's generic
 credentials, here the local store of `simulator.credentials`.
@@ -33,6 +34,8 @@ class Submission:
     priority: str = "NORMAL"
     pool: str | None = None
     """`--pool NAME`: the pool of the pool config (OSMO configuration) to validate against."""
+    env: tuple[str, ...] = ()
+    """`--set-env KEY=VALUE`, in order; each overrides KEY in every task's environment."""
 
 
 def parse_priority(text: str) -> str:
@@ -55,6 +58,28 @@ def parse_labels(items: Iterable[str]) -> dict[str, str]:
             raise UsageError(f"--label {item}: {problem}")
         labels[key] = value
     return labels
+
+
+def parse_set_env(items: Iterable[str]) -> dict[str, str]:
+    """`--set-env` as OSMO's service reads it (`workflow_service.submit_workflow`): the value is
+    the text between the first and the second `=` (`A=b=c` gives `b`); no `=` is an error."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        parts = item.split("=")
+        if len(parts) < 2:
+            raise UsageError(
+                f"--set-env {item}: Environment variable {item} is incorrectly formatted"
+            )
+        pairs[parts[0]] = parts[1]
+    return pairs
+
+
+def apply_set_env(spec: WorkflowSpec, env: dict[str, str]) -> None:
+    """Override (or add, after the task's own) each variable in every task's environment, on
+    the validated spec and before OSMO's parse, as OSMO does (SPEC §1.2 step 7)."""
+    if env:
+        for task in spec.all_tasks():
+            task.environment.update(env)
 
 
 def maintenance_error(pool: PoolConfig) -> str | None:

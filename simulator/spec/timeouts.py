@@ -1,4 +1,5 @@
-"""Timeouts as OSMO's `fill_defaults` sets them: pool default when omitted, capped at the max."""
+"""Timeouts as OSMO's `fill_defaults` sets them: pool default when omitted or zero, capped at
+the max."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def fill_timeouts(spec: WorkflowSpec, pool: PoolConfig, locator: Locator) -> lis
     )
     for name, default, maximum in limits:
         value = getattr(timeout, name)
-        if value is None:
-            value = default
+        if value is None or parse_duration(value) == 0:
+            value = default  # OSMO's `if not self.exec_timeout`: a zero duration is unset
         if parse_duration(value) > parse_duration(maximum):
             warnings.append(
                 SpecWarning(

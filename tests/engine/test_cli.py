@@ -235,3 +235,31 @@ def test_invalid_spec_and_missing_file_exit_2(
     )
     assert main(["simulate", str(tmp_path / "missing.yaml")]) == 2
     assert "no such workflow file" in capsys.readouterr().err
+
+
+EXPANDED = """\
+workflow:
+  name: expand
+  tasks:
+  - name: job
+    image: ubuntu:24.04
+    command: [sh, -c, 'sleep $(DUR); exit $(CODE)']
+    environment: {DUR: '4', CODE: '0'}
+"""
+
+
+def test_explain_reads_the_kubelet_expanded_script_and_set_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`$(DUR)` is expanded from the environment, which `--set-env` overrides as OSMO does."""
+    wf = str(write(tmp_path, EXPANDED))
+    assert main(["simulate", wf, "--explain", "--no-record"]) == 0
+    out = capsys.readouterr().out
+    assert "explain: job: duration 4s from literal sleep 4 in command; " in out
+    assert main(["simulate", wf, "--explain", "--no-record", "--set-env", "DUR=9", "CODE=5"]) == 1
+    out = capsys.readouterr().out
+    assert "duration 9s from literal sleep 9 in command" in out
+    assert "exit code 5 from final `exit 5` of command" in out
+    assert main(["validate", wf, "--set-env", "DUR"]) == 2
+    err = capsys.readouterr().err
+    assert err == "osmo-tui: --set-env DUR: Environment variable DUR is incorrectly formatted\n"

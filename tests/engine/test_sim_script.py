@@ -82,3 +82,20 @@ def test_scenario_overrides_the_script_in_explain() -> None:
     scenario = Scenario.model_validate({"tasks": {"t": {"duration": 3, "exit_code": 1}}})
     line = explain_task(scenario, "t", infer_task(spec(["sh", "-c", "sleep 9; exit 2"])))
     assert line == "t: duration 3s from scenario; exit code 1 from scenario"
+
+
+def test_kubelet_expansion_before_reading_the_script() -> None:
+    """`$(VAR)` is the kubelet's, not the shell's: `sleep $(DUR)` with DUR=5 runs `sleep 5`."""
+    task = SimpleNamespace(
+        command=["sh", "-c", "sleep $(DUR); exit $(CODE)"],
+        args=[],
+        files=[],
+        environment={"DUR": "5", "CODE": "$(RC)", "RC": "3"},  # CODE sees RC only if before it
+    )
+    inferred = infer_task(task)
+    assert inferred.duration == 5
+    assert inferred.exit_code is None  # `exit $(RC)` stays literal: RC is declared after CODE
+    task.environment = {"RC": "3", "DUR": "5", "CODE": "$(RC)"}
+    assert infer_task(task).exit_code == 3
+    task.command = ["sh", "-c", "sleep $$(DUR); exit $(CODE)"]  # `$$(DUR)`: a literal `$(DUR)`
+    assert infer_task(task).duration is None

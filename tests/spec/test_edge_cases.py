@@ -10,6 +10,7 @@ from simulator.common.units import parse_duration
 from simulator.errors import UsageError
 from simulator.spec.loader import LoadedWorkflow
 from simulator.spec.models import TaskSpec
+from simulator.spec.submission import Submission
 from simulator.spec.tokens import substitute_tokens
 from tests.spec.helpers import errors, load, located, task, wf
 
@@ -495,14 +496,17 @@ def test_e55_nested_default_values_as_key(tmp_path: Path) -> None:
 
 
 def test_e9_set_env(tmp_path: Path) -> None:
-    from simulator.spec.loader import apply_set_env
-
-    loaded = load(tmp_path, wf(task(extra="environment: {A: x, B: y}"), task("t2")))
-    apply_set_env(loaded.spec, ["A=b=c", "C=1"])
-    assert loaded.spec.groups[0].tasks[0].environment == {"A": "b", "B": "y", "C": "1"}
+    """OSMO's service: `A=b=c` sets A to `b`; existing keys keep their place, new ones follow."""
+    text = wf(task(extra="environment: {A: x, B: y}"), task("t2"))
+    loaded = load(tmp_path, text, submission=Submission(env=("A=b=c", "C=1")))
+    assert list(loaded.spec.groups[0].tasks[0].environment.items()) == [
+        ("A", "b"),
+        ("B", "y"),
+        ("C", "1"),
+    ]
     assert loaded.spec.groups[1].tasks[0].environment == {"A": "b", "C": "1"}
     with pytest.raises(UsageError, match="Environment variable A is incorrectly formatted"):
-        apply_set_env(loaded.spec, ["A"])
+        load(tmp_path, text, submission=Submission(env=("A",)))
 
 
 def test_e31_a_task_without_inputs_waits_for_its_groups_upstream(tmp_path: Path) -> None:

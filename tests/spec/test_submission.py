@@ -3,6 +3,7 @@ pool maintenance, and generic credentials against the local store, with OSMO's m
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,21 +20,54 @@ from tests.spec.helpers import errors, load, located, task, wf, write
 @pytest.mark.parametrize(
     ("key", "message"),
     [
-        ("osmo.user", 'Workflow label key "osmo.user" is reserved.'),
-        ("kai.scheduler/queue", 'Workflow label key "kai.scheduler/queue" is reserved.'),
-        ("runai/queue", 'Workflow label key "runai/queue" is reserved.'),
-        ("app.kubernetes.io/name", 'Workflow label key "app.kubernetes.io/name" is reserved.'),
-        ("k8s.io/x", 'Workflow label key "k8s.io/x" is reserved.'),
         ("a/b/c", 'Workflow label key "a/b/c" is not a valid Kubernetes label key.'),
         ("Example.com/team", 'Workflow label key "Example.com/team" has an invalid DNS prefix.'),
         ("-team", 'Workflow label key "-team" has an invalid name segment.'),
         ("example.com/", 'Workflow label key "example.com/" has an invalid name segment.'),
         ("x" * 64, f'Workflow label key "{"x" * 64}" has an invalid name segment.'),
+        # OSMO's test_rejects_invalid_key_syntax (src/lib/utils/tests/test_validation.py)
+        ("/name", 'Workflow label key "/name" has an invalid DNS prefix.'),
+        (
+            "UPPER.example.com/name",
+            'Workflow label key "UPPER.example.com/name" has an invalid DNS prefix.',
+        ),
+        ("-name", 'Workflow label key "-name" has an invalid name segment.'),
+        ("x" * 254 + "/n", f'Workflow label key "{"x" * 254}/n" has an invalid DNS prefix.'),
     ],
 )
 def test_label_keys(tmp_path: Path, key: str, message: str) -> None:
     text = wf(task(), head=f'  labels: {{"{key}": ok}}\n')
     assert located(tmp_path, text) == [(3, 12, message)]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # OSMO's test_accepts_any_syntactically_valid_key: no deny-list since NVIDIA/OSMO e3b7b60
+        "app.kubernetes.io/name",
+        "topology.kubernetes.io/zone",
+        "osmo.workflow_uuid",
+        "kai.scheduler/queue",
+        "runai/queue",
+        "example-kubernetes.io/name",
+        "PPP",
+        "example.com/experiment",
+    ],
+)
+def test_any_qualified_label_key_is_accepted(tmp_path: Path, key: str) -> None:
+    loaded = load(tmp_path, wf(task(), head=f'  labels: {{"{key}": run_42.alpha}}\n'))
+    assert loaded.spec.labels == {key: "run_42.alpha"}
+    assert load(tmp_path, wf(task()), submission=Submission(labels=(f"{key}=v",))).spec.labels == {
+        key: "v"
+    }
+
+
+@pytest.mark.parametrize("value", ["", "-value", "value/", "x" * 64, "a\n"])
+def test_bad_label_values(tmp_path: Path, value: str) -> None:
+    """OSMO's test_rejects_empty_or_invalid_value (a trailing newline too: OSMO fullmatches)."""
+    text = wf(task(), head=f"  labels: {{team: {json.dumps(value)}}}\n")
+    message = f'Workflow label value "{value}" is not a valid non-empty Kubernetes label value.'
+    assert errors(tmp_path, text) == [message]
 
 
 def test_label_map_and_key_types(tmp_path: Path) -> None:
@@ -61,7 +95,14 @@ def test_command_line_labels_override_the_spec(tmp_path: Path) -> None:
     ("label", "message"),
     [
         ("team", "--label team: Workflow labels must use key=value format."),
-        ("osmo.x=1", '--label osmo.x=1: Workflow label key "osmo.x" is reserved.'),
+        (
+            "a/b/c=1",
+            '--label a/b/c=1: Workflow label key "a/b/c" is not a valid Kubernetes label key.',
+        ),
+        (
+            "experiment=run=42",
+            '--label experiment=run=42: Workflow label value "run=42" is not a valid non-empty Kubernetes label value.',
+        ),
         (
             "team=",
             '--label team=: Workflow label value "" is not a valid non-empty Kubernetes label '

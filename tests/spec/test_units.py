@@ -70,7 +70,7 @@ def test_quantities() -> None:
     assert parse_quantity("1024") == 1024 and parse_quantity("1.5Ki") == 1536
     assert normalise_quantity("1024") == "1.0Ki" and normalise_quantity("8Gi") == "8Gi"
     assert quantity_unit_error("memory", "1GB") == "Resource memory field has invalid unit: GB"
-    assert quantity_unit_error("storage", "lots") == "Resource storage field has invalid unit: lots"
+    assert quantity_unit_error("storage", "lots") == "Resource storage field has invalid value lots"
     assert format_quantity(8 * 1024**3) == "8Gi" and format_quantity(1536) == "1.5Ki"
     with pytest.raises(ValueError):
         parse_quantity("1XB")

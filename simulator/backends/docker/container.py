@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.backends.docker import wrapper
+from simulator.spec.kubeexpand import expand_argv, expand_environment
 from simulator.spec.models import k8s_name
 
 DATA_OUTPUT = "/osmo/data/output"
@@ -19,6 +20,23 @@ DEFAULT_SHM = 1 << 30
 def hostname_of(task: str) -> str:
     """The DNS name `{{host:<task>}}` resolves to on the run's network."""
     return k8s_name(task)[:63].rstrip("-_") or "task"
+
+
+def visible_devices(gpus: list[str]) -> str:
+    """NVIDIA_VISIBLE_DEVICES of the container: its GPUs, "" when none (as OSMO sets it)."""
+    return ",".join(gpus)
+
+
+def kubelet_env_and_argv(
+    environment: dict[str, str], secret_env: dict[str, str], argv: list[str], gpus: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The env and command line OSMO's container gets from the kubelet: the task's environment
+    with `$(VAR)` expanded in declaration order, then the credentials' variables (secret refs,
+    never expanded), and the command and args expanded from that final environment."""
+    env = expand_environment(environment.items())
+    env.update(secret_env)
+    final = {**env, "NVIDIA_VISIBLE_DEVICES": visible_devices(gpus)}
+    return env, expand_argv(argv, final)
 
 
 @dataclass(slots=True)
@@ -64,7 +82,7 @@ def create_kwargs(plan: ContainerPlan, client: Any) -> dict[str, Any]:
 
     entry, wrapper_env = wrapper.command(plan.busybox is not None, plan.argv)
     env = {**plan.env, **wrapper_env}
-    env["NVIDIA_VISIBLE_DEVICES"] = ",".join(plan.gpus)  # "" when none, as OSMO sets it
+    env["NVIDIA_VISIBLE_DEVICES"] = visible_devices(plan.gpus)
     mounts = [
         _mount(wrapper.CONTROL_DIR, plan.control_dir, False),
         _mount(DATA_OUTPUT, plan.output_dir, False),

@@ -20,6 +20,7 @@ from simulator.backends.docker.container import (
     DEFAULT_SHM,
     ContainerPlan,
     hostname_of,
+    kubelet_env_and_argv,
 )
 from simulator.backends.docker.placement import Placement
 from simulator.common.units import parse_duration
@@ -113,7 +114,12 @@ class AttemptBuilder:
         except data.DataError as exc:
             return exc
         injection = rt.injections.get(task)
-        env = {**spec.environment, **(injection.env if injection else {})}
+        env, argv = kubelet_env_and_argv(
+            spec.environment,
+            injection.env if injection else {},
+            [*spec.command, *spec.args],
+            list(attempt.gpus),
+        )
         files = self._files(attempt, spec, injection.files if injection else [])
         placement = rt.placements[task]
         res = self.plan.tasks[task].resource
@@ -143,7 +149,7 @@ class AttemptBuilder:
             task=task,
             image=image,
             arch=placement.arch,
-            argv=[*spec.command, *spec.args],
+            argv=argv,
             env=env,
             labels=labels,
             control_dir=attempt.control_dir,
