@@ -43,11 +43,18 @@ def list_runs() -> int:
     rows = [("ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED")]
     for info in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-        rows.append((info.id, info.workflow, info.backend, info.status, started))
+        status = f"DAMAGED: {info.damaged}" if info.damaged else info.status
+        rows.append((_cell(info.id), _cell(info.workflow), _cell(info.backend), status, started))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def _cell(text: str) -> str:
+    """A table cell from a run's files: one line, printable, bounded (the files may be foreign)."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def replay(args: argparse.Namespace) -> int:
@@ -74,6 +81,7 @@ def load_recorded(run_id: str) -> tuple[Any, Any, list[Any]]:
     from simulator.engine.from_spec import plan_from_spec
     from simulator.errors import SpecErrors
     from simulator.runs import RunStore
+    from simulator.runs.reading import DamagedRun, replay_problem
     from simulator.spec.loader import load_workflow
 
     recorded = RunStore().load(run_id)
@@ -89,6 +97,9 @@ def load_recorded(run_id: str) -> tuple[Any, Any, list[Any]]:
             message = f"run {recorded.info.id}: its recorded spec no longer loads: {first}"
             raise UsageError(message) from exc
     plan = plan_from_spec(loaded, workflow_id=recorded.info.workflow_id or None)
+    problem = replay_problem(plan, recorded.events)
+    if problem:
+        raise DamagedRun(f"run {recorded.info.id} is damaged: {problem}")
     return loaded, plan, recorded.events
 
 

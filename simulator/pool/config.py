@@ -219,16 +219,16 @@ def pool_from_dict(data: dict[str, Any], *, source: str | None = None) -> PoolCo
 
 
 def _read_config(source: Path) -> tuple[dict[str, Any], Any]:
+    from simulator import inputs
     from simulator.spec import yamlpos
 
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such pool config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        text = inputs.read_text(source, what="pool config", max_bytes=inputs.MAX_CONFIG_BYTES)
+    except inputs.InputError as exc:
+        if exc.message == "no such file":
+            raise UsageError(f"{source}: no such pool config file") from None
         raise SpecErrors(
-            [SpecError(f"Cannot read pool config: {reason}", Location(str(source)))]
+            [SpecError(f"Cannot read pool config: {exc.message}", exc.location)]
         ) from None
     try:
         loaded, positions = yamlpos.load(text)

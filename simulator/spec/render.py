@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from simulator import inputs
 from simulator.errors import UsageError
 from simulator.spec.sandbox import DEFAULT_LIMITS, Limits, RenderError, sandboxed_render
 
@@ -67,7 +68,7 @@ def split_sections(text: str) -> Sections:
     if "default-values" in found:
         section, defaults_line = found["default-values"]
         try:
-            document = yaml.safe_load(section)
+            document = inputs.load_yaml(section)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = defaults_line + mark.line if mark is not None else defaults_line

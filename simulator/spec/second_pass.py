@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from simulator import inputs
 from simulator.errors import SpecError, SpecErrors
 from simulator.spec import render
 from simulator.spec.locate import Locator
@@ -69,16 +70,10 @@ def _inline_one(
     full = Path(os.path.abspath(base / os.path.expanduser(local)))
     if full not in deps:
         deps.append(full)
-    if not full.exists():
-        return f"The file/path {full} does not exist!"
     try:
-        entry["contents"] = full.read_text(encoding="utf-8")
-    except IsADirectoryError:
-        return f"The file/path {full} is a directory; localpath only supports files"
-    except UnicodeDecodeError:
-        return f"The file/path {full} is not UTF-8 text; use base64 contents for binary files"
-    except OSError as exc:
-        return f"The file/path {full} cannot be read: {exc.strerror}"
+        entry["contents"] = inputs.read_text(full, what="localpath file")
+    except inputs.InputError as exc:
+        return _unreadable(full, exc)
     del entry["localpath"]
     positions = locator.positions
     if positions is not None:
@@ -87,6 +82,19 @@ def _inline_one(
             if old in table:
                 table[(*fpath, "contents")] = table[old]
     return None
+
+
+def _unreadable(full: Path, exc: inputs.InputError) -> str:
+    """OSMO's message for a missing file; ours, located in that file, for the rest."""
+    if exc.message == "no such file":
+        return f"The file/path {full} does not exist!"
+    name = inputs.shown(full)
+    if exc.content:
+        where = f" (line {exc.location.line}, column {exc.location.column})"
+        return f"The file/path {name} is {exc.message}{where}; use base64 contents for binary files"
+    if exc.message.startswith("is "):
+        return f"The file/path {name} {exc.message}; localpath only supports files"
+    return f"The file/path {name} cannot be read: {exc.message}"
 
 
 def _any_jinja(node: Any) -> bool:
@@ -144,7 +152,7 @@ def second_render(
     if out in (text, text.rstrip("\n")):
         return data
     try:
-        return yaml.safe_load(out)
+        return inputs.load_yaml(out)
     except yaml.YAMLError as exc:
         message = "Workflow spec is not properly formatted: " + " ".join(str(exc).split())
         raise SpecErrors([SpecError(message, locator.of(candidates[0][0]))]) from None
