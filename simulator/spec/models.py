@@ -25,6 +25,7 @@ from simulator.spec.units import (
     EXIT_CODES_REGEX,
     normalise_quantity,
     parse_duration,
+    parse_quantity,
     quantity_unit_error,
 )
 
@@ -121,6 +122,7 @@ class ResourceSpec(_Coercing):
         error = quantity_unit_error(str(info.field_name), value)
         if error:
             raise ValueError(error)
+        parse_quantity(value, str(info.field_name))  # bounded: `9` * 30 bytes is no quantity
         return normalise_quantity(value)
 
 
