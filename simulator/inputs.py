@@ -31,7 +31,7 @@ _PATH_SHOWN = 120
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class Loader(_BaseLoader):
     """libyaml's safe loader (speed; same marks), whose value errors are located YAML errors:
     `2020-99-99` (a timestamp) or a 5,000-digit integer raise ValueError in PyYAML."""
 
@@ -220,7 +220,7 @@ def mark_at(text: str, index: int) -> yaml.Mark:
     """A PyYAML mark (0-based line and column) for a character index of `text`."""
     line = text.count("\n", 0, index)
     column = index - (text.rfind("\n", 0, index) + 1)
-    return yaml.Mark("<unicode string>", index, line, column, None, None)
+    return yaml.Mark("<unicode string>", index, line, column, None, 0)
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlBudgetError:

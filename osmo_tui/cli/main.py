@@ -129,9 +129,10 @@ _OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, 
 def _output_failed(exc: OSError) -> int:
     """One line for an output that cannot be written; stdout is pointed at /dev/null so the
     interpreter's final flush of what is still buffered cannot fail again."""
-    if sys.stdout is sys.__stdout__:  # the program's own stdout, not an in-process caller's
+    stdout = sys.stdout
+    if stdout is sys.__stdout__ and stdout is not None:  # not an in-process caller's stream
         with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
     if exc.errno == errno.EPIPE:  # `osmo-tui graph wf.yaml | head`: the reader has left
         return 1
     target = exc.filename or "standard output"

@@ -17,7 +17,7 @@ import yaml
 
 from simulator import inputs
 from simulator.errors import SpecError, SpecErrors
-from simulator.spec import render
+from simulator.spec import render, yamlpos
 from simulator.spec.locate import Locator
 from simulator.spec.yamlpos import Path as DocPath
 
@@ -147,7 +147,7 @@ def second_render(
     try:
         out = render.render(text, set_only, limits)
     except render.RenderError as exc:
-        where = locator.of(_culprit(candidates, set_only, limits))
+        where = locator.of(_culprit(candidates, text, exc.lineno, set_only, limits))
         raise SpecErrors([SpecError(exc.message, where)]) from None
     if out in (text, text.rstrip("\n")):
         return data
@@ -159,13 +159,34 @@ def second_render(
 
 
 def _culprit(
-    candidates: list[tuple[DocPath, str]], set_only: dict[str, Any], limits: render.Limits
+    candidates: list[tuple[DocPath, str]],
+    text: str,
+    lineno: int | None,
+    set_only: dict[str, Any],
+    limits: render.Limits,
 ) -> DocPath:
-    """The first string (in document order) that fails to render on its own."""
+    """The string that failed: the one written at Jinja's line of the dumped text when Jinja
+    knows it, else the first (in document order) that fails alone, searched in one sandbox."""
     ordered = sorted(candidates, key=lambda c: [str(p) for p in c[0]])
-    for path, text in ordered:
-        try:
-            render.render(text, set_only, limits)
-        except render.RenderError:
-            return path
-    return ordered[0][0] if ordered else ()
+    if not ordered:
+        return ()
+    if lineno is not None:
+        found = _at_line(text, lineno - 1, {path for path, _ in ordered})
+        if found is not None:
+            return found
+    index = render.first_failing_text([t for _, t in ordered], set_only, limits)
+    return ordered[index][0] if index is not None else ordered[0][0]
+
+
+def _at_line(text: str, line: int, paths: set[DocPath]) -> DocPath | None:
+    """The candidate whose value (or key) starts last at or before `line` of the dumped text."""
+    try:
+        _, positions = yamlpos.load(text)
+    except yamlpos.YamlError:
+        return None
+    best: tuple[int, DocPath] | None = None
+    for table in (positions.value, positions.key):
+        for path, (start, _col) in table.items():
+            if path in paths and start <= line and (best is None or start > best[0]):
+                best = (start, path)
+    return best[1] if best else None
