@@ -18,8 +18,9 @@ from simulator.errors import Location, OsmoTuiError
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 """Workflows, `localpath` files and run-store events (the 10,000-task benchmark is ~1.3 MB)."""
-MAX_CONFIG_BYTES = 4 * 1024 * 1024
-"""Scenarios, pool configs, credential stores, key maps: small hand-written files."""
+MAX_CONFIG_BYTES = 512 * 1024
+"""Scenarios, pool configs, credential stores, key maps: hand-written files (a scenario line per
+task of a 10,000-task workflow is ~300 KB); YAML reads ~1 MB/s, and no input may stall a run."""
 MAX_DEPTH = 100
 """YAML nesting levels; OSMO workflows use under 15, and every later stage recurses per level."""
 MAX_ALIAS_VALUES = 1_000_000
@@ -90,6 +91,10 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a file")
 
 
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count // 1024} KiB"
+
+
 def read_bytes(
     path: str | os.PathLike[str], *, what: str = "file", max_bytes: int = MAX_FILE_BYTES
 ) -> bytes:
@@ -112,7 +117,7 @@ def read_bytes(
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"is {_kind(info.st_mode)}, not a regular file", where)
-        too_big = InputError(f"is larger than {max_bytes // (1024 * 1024)} MiB", where)
+        too_big = InputError(f"is larger than {_size(max_bytes)}", where)
         if info.st_size > max_bytes:
             raise too_big
         chunks: list[bytes] = []
@@ -239,15 +244,41 @@ def _budget(node: yaml.Node, problem: str) -> YamlBudgetError:
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
+    return list(node.value)
 
 
 def check_node(root: yaml.Node) -> None:
     """Refuse a composed document that nests deeper than MAX_DEPTH (also through aliases),
     whose aliases add more than MAX_ALIAS_VALUES values, or whose aliases are recursive.
     Iterative, and each node is walked once: a bomb is refused in time linear in its text."""
+    if not _plain_tree(root):
+        _check_aliases(root)
+
+
+def _plain_tree(root: yaml.Node) -> bool:
+    """Check the depth of a document without aliases (the common case, in one quick walk);
+    False as soon as a node shows up twice, for `_check_aliases` to do the full work."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        if isinstance(node.value, str):
+            continue
+        if depth > MAX_DEPTH:
+            raise _budget(node, f"the document nests deeper than {MAX_DEPTH} levels")
+        for item in node.value:
+            if isinstance(item, tuple):
+                stack.append((item[0], depth + 1))
+                stack.append((item[1], depth + 1))
+            else:
+                stack.append((item, depth + 1))
+    return True
+
+
+def _check_aliases(root: yaml.Node) -> None:
     sizes: dict[int, tuple[int, int]] = {}  # node -> (values once expanded, nesting height)
     opened: set[int] = set()
     added = 0
@@ -257,26 +288,31 @@ def check_node(root: yaml.Node) -> None:
         key = id(node)
         if depth < 0:  # the closing visit, after every child
             kids = [sizes[id(kid)] for kid in _children(node)]
-            size = 1 + sum(k[0] for k in kids)
             height = 1 + max((k[1] for k in kids), default=0)
             if height > MAX_DEPTH:
                 raise _budget(node, f"the document nests deeper than {MAX_DEPTH} levels")
-            sizes[key] = (size, height)
+            sizes[key] = (1 + sum(k[0] for k in kids), height)
             opened.discard(key)
             continue
-        if key in sizes:  # an alias of a finished node: it adds its whole expansion again
-            added += sizes[key][0]
+        seen = sizes.get(key)
+        if seen is not None:  # an alias of a finished node: it adds its whole expansion again
+            added += seen[0]
             if added > MAX_ALIAS_VALUES:
                 message = f"aliases expand to more than {MAX_ALIAS_VALUES:,} values"
                 raise _budget(parent or node, message)
-            continue
-        if key in opened:
+        elif isinstance(node.value, str):  # a scalar
+            sizes[key] = _SCALAR
+        elif key in opened:
             raise _budget(parent or node, "an alias refers to a value that contains it")
-        if depth > MAX_DEPTH:
+        elif depth > MAX_DEPTH:
             raise _budget(node, f"the document nests deeper than {MAX_DEPTH} levels")
-        opened.add(key)
-        stack.append((node, -1, parent))
-        stack.extend((kid, depth + 1, node) for kid in reversed(_children(node)))
+        else:
+            opened.add(key)
+            stack.append((node, -1, parent))
+            stack.extend((kid, depth + 1, node) for kid in reversed(_children(node)))
+
+
+_SCALAR = (1, 1)
 
 
 def bracket_nesting(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
