@@ -66,6 +66,17 @@ class YamlBudgetError(yaml.MarkedYAMLError):
     every caller's `problem_mark` handling locates it."""
 
 
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (an ESC from a rendered template would
+    drive the user's terminal) become `\\xNN`, lines stay lines."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" if ord(c) < 256 else "?"
+        for c in text
+    )
+
+
 def shown(path: str | os.PathLike[str]) -> str:
     """A path as messages show it: control characters replaced, very long paths shortened."""
     text = "".join(c if c.isprintable() else "?" for c in os.fspath(path))

@@ -108,7 +108,9 @@ def _main(argv: Sequence[str] | None) -> int:
         code: int = args.func(args)
         sys.stdout.flush()  # a full disk shows here, not as a traceback at interpreter exit
     except OsmoTuiError as exc:
-        print(f"osmo-tui: {exc.render()}", file=sys.stderr)
+        from simulator.inputs import printable
+
+        print(f"osmo-tui: {printable(exc.render())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("osmo-tui: interrupted", file=sys.stderr)

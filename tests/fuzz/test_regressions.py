@@ -196,3 +196,9 @@ def test_stdout_to_a_full_disk_is_one_line(tmp_path: Path) -> None:
         )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == "osmo-tui: cannot write standard output: No space left on device\n"
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    text = f"workflow:\n  name: w{{{{ n }}}}\n{TASK}"
+    line = _one_line(_validate(tmp_path, text, "--set", "n=\x1b[31m"))
+    assert "\x1b" not in line and "name: w\\x1b[31m" in line
