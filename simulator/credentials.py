@@ -38,20 +38,38 @@ def load_credentials(path: Path | None = None) -> dict[str, dict[str, str]]:
     the credentials file, when it cannot be read or is not `name: {key: value}`."""
     import yaml
 
+    from simulator import inputs
+
     path = path or credentials_path()
-    if not path.is_file():
-        return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not path.exists():
+            return {}
+        text = inputs.read_text(path, what="credentials file", max_bytes=inputs.MAX_CONFIG_BYTES)
+        data = inputs.load_yaml(text) or {}
+    except inputs.InputError as exc:
+        raise _error(f"cannot read credentials file: {exc.message}", exc.location) from None
+    except OSError as exc:  # exists() on a path the file system refuses (e.g. too long)
+        where = Location(inputs.shown(path))
+        raise _error(f"cannot read credentials file: {exc.strerror}", where) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
         raise _error(f"cannot read credentials file: {exc.problem}", where) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _error(f"cannot read credentials file: {exc}", Location(str(path))) from None
+    except yaml.YAMLError:
+        raise _error("cannot read credentials file: invalid YAML", Location(str(path))) from None
+    return _credentials(data, path)
+
+
+def _credentials(data: Any, path: Path) -> dict[str, dict[str, str]]:
+    """`name: {key: value}`, keys and values as text; a located error for any other shape."""
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         message = "every credential must be a mapping of key: value"
         raise _error(message, Location(str(path), 1, 1))
+    for name, keys in data.items():
+        for value in keys.values():
+            if isinstance(value, dict | list):  # str() of a nested value is not a credential
+                message = f"credential {name}: values must be text, not a mapping or a list"
+                raise _error(message, Location(str(path), 1, 1))
     return {str(name): {str(k): str(v) for k, v in keys.items()} for name, keys in data.items()}
 
 

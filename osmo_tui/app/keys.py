@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from textual.binding import Binding
 
+from simulator import inputs
 from simulator.errors import UsageError
 
 KEYS: tuple[tuple[str, str, str, str], ...] = (
@@ -85,27 +87,47 @@ def config_path() -> Path:
     return Path(base) / "osmo-tui"
 
 
+def _parse(source: Path) -> object:
+    """The key file's data; one-line, located UsageErrors (the file's bytes are never shown)."""
+    try:
+        text = inputs.read_text(source, what="key map", max_bytes=inputs.MAX_CONFIG_BYTES)
+    except inputs.InputError as exc:
+        raise UsageError(str(exc)) from None
+    if source.suffix == ".yaml":
+        import yaml
+
+        try:
+            return inputs.load_yaml(text) or {}
+        except yaml.YAMLError as exc:
+            raise UsageError(_yaml_message(source, exc)) from None
+    deep = inputs.bracket_nesting(text)
+    if deep is not None:
+        raise UsageError(
+            f"{source}:{deep[0]}:{deep[1]}: nests deeper than {inputs.MAX_DEPTH} levels"
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{source}: {exc}") from None
+
+
+def _yaml_message(source: Path, exc: Any) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else str(source)
+    return f"{where}: invalid YAML: {getattr(exc, 'problem', None) or 'not valid YAML'}"
+
+
 def load_keymap(directory: Path | None = None) -> dict[str, str]:
     """Overrides as a Textual keymap (`osmo.<id>` -> keys); raises UsageError on a bad file."""
     directory = directory or config_path()
     toml_file, yaml_file = directory / "keys.toml", directory / "keys.yaml"
-    data: object
-    if toml_file.is_file():
-        try:
-            data = tomllib.loads(toml_file.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"{toml_file}: {exc}") from exc
-        source = toml_file
-    elif yaml_file.is_file():
-        import yaml
-
-        try:
-            data = yaml.safe_load(yaml_file.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{yaml_file}: {exc}") from exc
-        source = yaml_file
-    else:
+    try:
+        source = next((f for f in (toml_file, yaml_file) if f.exists()), None)
+    except OSError as exc:  # e.g. $XDG_CONFIG_HOME longer than the file system allows
+        raise UsageError(f"{inputs.shown(directory)}: {exc.strerror}") from None
+    if source is None:
         return {}
+    data = _parse(source)
     keys = data.get("keys", data) if isinstance(data, dict) else None
     if not isinstance(keys, dict):
         raise UsageError(f'{source}: expected a [keys] table of action = "key"')

@@ -46,11 +46,18 @@ def list_runs() -> int:
     rows = [("ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED")]
     for info in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-        rows.append((info.id, info.workflow, info.backend, info.status, started))
+        status = f"DAMAGED: {info.damaged}" if info.damaged else info.status
+        rows.append((_cell(info.id), _cell(info.workflow), _cell(info.backend), status, started))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def _cell(text: str) -> str:
+    """A table cell from a run's files: one line, printable, bounded (the files may be foreign)."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def replay(args: argparse.Namespace) -> int:

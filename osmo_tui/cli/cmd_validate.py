@@ -125,6 +125,7 @@ def _rendered_line(error: Any, rendered: list[str]) -> str:
 def run(args: argparse.Namespace) -> int:
     from simulator.engine.gcpause import gc_paused
     from simulator.errors import SpecErrors
+    from simulator.inputs import printable
 
     try:
         # Loading builds long-lived objects (pydantic's models, the spec): ~50 young
@@ -142,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             rendered = getattr(exc, "rendered", "").splitlines()
             for error in exc.errors:
-                print(error.render() + _rendered_line(error, rendered), file=sys.stderr)
+                line = error.render() + _rendered_line(error, rendered)
+                print(printable(line), file=sys.stderr)
         return 1
     if args.format == "json":
         import json
@@ -152,6 +154,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for warning in loaded.warnings:
             where = f"{warning.location}: " if warning.location else ""
-            print(f"{where}warning: {warning.message}", file=sys.stderr)
+            print(printable(f"{where}warning: {warning.message}"), file=sys.stderr)
         print("Workflow validation succeeded.")  # stdout, as OSMO's CLI prints it
     return 0

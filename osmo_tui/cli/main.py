@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import gc
 import importlib
 import os
@@ -53,10 +55,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def _normalise(argv: list[str]) -> list[str]:
     """`osmo-tui FILE [opts]` is `osmo-tui run FILE [opts]`."""
     first = argv[0] if argv else ""
-    is_file = first.endswith((".yaml", ".yml")) or (bool(first) and Path(first).is_file())
+    is_file = first.endswith((".yaml", ".yml")) or (bool(first) and _is_file(first))
     if first not in COMMANDS and not first.startswith("-") and is_file:
         return ["run", *argv]
     return argv
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system is no file either
+        return False
 
 
 PLUGIN_LOADER = "pydantic.plugin._loader"
@@ -106,17 +115,46 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a full disk shows here, not as a traceback at interpreter exit
     except OsmoTuiError as exc:
-        print(f"osmo-tui: {exc.render()}", file=sys.stderr)
+        from simulator.inputs import printable
+
+        print(f"osmo-tui: {printable(exc.render())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("osmo-tui: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            return _crash(exc)
+        return _output_failed(exc)
     except Exception as exc:  # the user gets one line, the trace goes to a file
-        crash = crash_log(exc)
-        print(f"osmo-tui: internal error: {exc!r} (details in {crash})", file=sys.stderr)
-        return 70
+        return _crash(exc)
     return code
+
+
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+"""Errors of the place output goes (closed pipe, full disk): the user's world, not our bug."""
+
+
+def _output_failed(exc: OSError) -> int:
+    """One line for an output that cannot be written; stdout is pointed at /dev/null so the
+    interpreter's final flush of what is still buffered cannot fail again."""
+    stdout = sys.stdout
+    if stdout is sys.__stdout__ and stdout is not None:  # not an in-process caller's stream
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+    if exc.errno == errno.EPIPE:  # `osmo-tui graph wf.yaml | head`: the reader has left
+        return 1
+    target = exc.filename or "standard output"
+    print(f"osmo-tui: cannot write {target}: {exc.strerror}", file=sys.stderr)
+    return 1
+
+
+def _crash(exc: BaseException) -> int:
+    crash = crash_log(exc)
+    print(f"osmo-tui: internal error: {exc!r} (details in {crash})", file=sys.stderr)
+    return 70
 
 
 if __name__ == "__main__":

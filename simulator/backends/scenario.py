@@ -6,11 +6,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
+from simulator import inputs
 from simulator.engine.plan import Plan
 from simulator.engine.status import TaskStatus
 from simulator.errors import UsageError
@@ -35,17 +44,33 @@ PRE_RUN_FAILURES = frozenset(
 """These happen while the pod initializes, before the command can run."""
 
 
+MAX_SECONDS = 100 * 365 * 86400.0
+"""A century of virtual time: the bound of every scenario time (larger ones overflow the clock)."""
+
+
+def _finite_or_forever(value: float) -> float:
+    if math.isnan(value) or (value > MAX_SECONDS and not math.isinf(value)):
+        raise ValueError(f"must be a number of seconds up to {MAX_SECONDS:.0f}, or .inf (forever)")
+    return value
+
+
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+"""A finite, bounded time in virtual seconds."""
+Duration = Annotated[float, Field(ge=0), AfterValidator(_finite_or_forever)]
+"""Like `Seconds`, but `.inf` means the command runs until it is killed."""
+
+
 class Attempt(BaseModel):
     """What one attempt of a task does; unset fields fall back to the task, then to the script."""
 
     model_config = ConfigDict(extra="forbid")
 
-    duration: float | None = Field(default=None, ge=0)
+    duration: Duration | None = None
     """Virtual seconds the command runs (`.inf`: until killed)."""
     exit_code: int | None = Field(default=None, ge=0, le=4000)
-    queue: float | None = Field(default=None, ge=0)
+    queue: Seconds | None = None
     """Seconds in SCHEDULING before the pod is placed (on top of waiting for capacity)."""
-    init: float | None = Field(default=None, ge=0)
+    init: Seconds | None = None
     """Seconds INITIALIZING (image pull, input download) before the task is ready."""
     status: TaskStatus | None = None
     """A backend-reported failure (e.g. FAILED_PREEMPTED) instead of an exit."""
@@ -71,17 +96,17 @@ class TaskScenario(Attempt):
 class Defaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    duration: float = Field(default=1.0, ge=0)
+    duration: Duration = 1.0
     """Virtual seconds for a task whose script has no literal `sleep`."""
     exit_code: int = Field(default=0, ge=0, le=4000)
-    queue: float = Field(default=0.0, ge=0)
-    init: float = Field(default=0.0, ge=0)
+    queue: Seconds = 0.0
+    init: Seconds = 0.0
 
 
 class CancelAt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: float = Field(ge=0)
+    at: Seconds
     cancel: str
     """`workflow`, a group name or a task name."""
     message: str = ""
@@ -131,22 +156,21 @@ class Scenario(BaseModel):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; errors are one line with file:line (UsageError, exit 2)."""
-    path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise UsageError(f"cannot read scenario {path}: {exc.strerror}") from exc
-    return parse_scenario(text, str(path))
+        text = inputs.read_text(path, what="scenario", max_bytes=inputs.MAX_CONFIG_BYTES)
+    except inputs.InputError as exc:
+        raise UsageError(f"cannot read scenario {exc}") from None
+    return parse_scenario(text, inputs.shown(path))
 
 
 def parse_scenario(text: str, name: str = "scenario") -> Scenario:
     try:
-        data = yaml.safe_load(text)
+        data = inputs.load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{where}: invalid YAML: {problem}") from exc
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise UsageError(f"{where}: invalid YAML: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -167,7 +191,7 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the YAML node at `loc` (as deep as the path can be followed)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=inputs.Loader)  # libyaml: a 2 MB line in milliseconds
     except yaml.YAMLError:
         return None
     line = None

@@ -15,6 +15,10 @@ _MAX_CANDIDATES = 400
 """Template lines compared with one rewritten line, at most (the nearest ones)."""
 _MAX_GUESSES = 2000
 """Rewritten lines we try to place per file; further ones stay "in rendered spec"."""
+_EXACT_ALIGN_LINES = 400
+"""Up to this many changed lines, difflib aligns them; beyond, its matcher is quadratic on the
+repeated lines of big templates (`image: x` per task: minutes for 2,000 tasks), so lines unique
+on both sides anchor the alignment (patience diff) and difflib only fills small gaps."""
 
 
 class LineMap:
@@ -41,7 +45,6 @@ class LineMap:
             self._loop_lines = _loop_body_lines(self._src)
 
     def _align(self) -> None:
-        import difflib  # only rendered templates need it (start-up time)
 
         src, out = self._src, self._out
         head = 0
@@ -53,8 +56,7 @@ class LineMap:
             self._exact[len(out) - 1 - tail] = len(src) - 1 - tail
             tail += 1
         a, b = src[head : len(src) - tail], out[head : len(out) - tail]
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-        for i, j, size in matcher.get_matching_blocks():
+        for i, j, size in _equal_blocks(a, b):
             for k in range(size):
                 self._exact[head + j + k] = head + i + k
         self._anchors = sorted(self._exact)
@@ -157,3 +159,49 @@ class Locator:
         if found is None:
             return Location(self.file)
         return self.at(*found)
+
+
+def _equal_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """(i, j, size) blocks of equal lines of `a` and `b`, in order."""
+    import difflib
+
+    if len(a) <= _EXACT_ALIGN_LINES and len(b) <= _EXACT_ALIGN_LINES:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        return [block for block in matcher.get_matching_blocks() if block[2]]
+    blocks: list[tuple[int, int, int]] = []
+    ai = bj = 0
+    for i, j in [*_unique_anchors(a, b), (len(a), len(b))]:
+        if i - ai <= _EXACT_ALIGN_LINES and j - bj <= _EXACT_ALIGN_LINES:
+            inner = _equal_blocks(a[ai:i], b[bj:j])
+            blocks += [(ai + x, bj + y, n) for x, y, n in inner]
+        if i < len(a):
+            blocks.append((i, j, 1))
+        ai, bj = i + 1, j + 1
+    return blocks
+
+
+def _unique_anchors(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Pairs of lines that occur once in each text, longest run in order on both sides."""
+    import bisect
+    from collections import Counter
+
+    count_a, count_b = Counter(a), Counter(b)
+    in_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
+    pairs = [(i, in_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in in_b]
+    tails: list[int] = []  # patience sorting: the longest increasing run of j
+    tail_at: list[int] = []
+    previous: list[int] = []
+    for index, (_, j) in enumerate(pairs):
+        slot = bisect.bisect_left(tails, j)
+        if slot == len(tails):
+            tails.append(j)
+            tail_at.append(index)
+        else:
+            tails[slot], tail_at[slot] = j, index
+        previous.append(tail_at[slot - 1] if slot else -1)
+    chain: list[tuple[int, int]] = []
+    at = tail_at[-1] if tail_at else -1
+    while at >= 0:
+        chain.append(pairs[at])
+        at = previous[at]
+    return chain[::-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
 DURATION_MESSAGE = (
@@ -36,12 +37,36 @@ _QUANTITY_FACTORS = {
 """OSMO treats every unit as binary: `G` is `Gi` (resource_quantities.py)."""
 
 
+MAX_DURATION = 100 * 365 * 86400.0
+"""A century: longer durations (and `.nan`, `.inf`, negatives) mean nothing a clock can wait."""
+MAX_QUANTITY = 2**63 - 1
+"""Bytes: Kubernetes quantities are 64-bit; beyond this no node or limit compares sensibly."""
+
+
 def parse_duration(value: object) -> float:
     """Seconds of an OSMO duration: a YAML number, `<int><unit>` or ISO-8601 `P..T..`.
 
     Raises ValueError with OSMO's message for anything else (mixed units, decimals with a unit,
-    unitless strings, weeks, booleans).
+    unitless strings, weeks, booleans), and for what is no span of time at all: `.nan`, `.inf`,
+    negative or longer than a century.
     """
+    try:
+        seconds = _duration_seconds(value)
+    except (ValueError, OverflowError):  # also a 5,000-digit count, past int()'s digit limit
+        raise ValueError(DURATION_MESSAGE.format(value=_short(value))) from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"Duration {value} is not a finite, non-negative number of seconds")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"Duration {_short(value)} is longer than 100 years")
+    return seconds
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _duration_seconds(value: object) -> float:
     if isinstance(value, datetime.timedelta):
         return value.total_seconds()
     if isinstance(value, bool):
@@ -103,19 +128,28 @@ def normalise_quantity(text: str) -> str:
     """Unitless byte counts become `<n/1024>Ki` as OSMO stores them (`1024` → `1.0Ki`)."""
     match = _QUANTITY.fullmatch(text)
     if match and match.group("unit") == "":
-        return f"{float(match.group('size')) / 1024}Ki"
+        size = repr(float(match.group("size")) / 1024)
+        if "e" in size:  # `0.0001` would become `9.765625e-08Ki`, which is no quantity
+            size = f"{float(match.group('size')) / 1024:.20f}".rstrip("0")
+            size += "0" if size.endswith(".") else ""
+        return f"{size}Ki"
     return text
 
 
-def parse_quantity(text: str | int | float) -> int:
-    """Bytes of a memory/storage quantity (`8Gi`, `1G`, `512Mi`, `1024`); ValueError if invalid."""
+def parse_quantity(text: str | int | float, field: str = "memory") -> int:
+    """Bytes of a memory/storage quantity (`8Gi`, `1G`, `512Mi`, `1024`); ValueError if invalid
+    or more than MAX_QUANTITY bytes."""
     text = str(text)
-    error = quantity_unit_error("memory", text)
+    error = quantity_unit_error(field, text)
     if error:
         raise ValueError(error)
     match = _QUANTITY.fullmatch(text)
     assert match is not None
-    return int(float(match.group("size")) * _QUANTITY_FACTORS[match.group("unit")])
+    size = float(match.group("size")) * _QUANTITY_FACTORS[match.group("unit")]
+    if not size <= MAX_QUANTITY:  # also inf: 400 digits overflow the float
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ValueError(f"Resource {field} field is too large: {shown} (at most 2^63-1 bytes)")
+    return int(size)
 
 
 def format_quantity(size: int) -> str:

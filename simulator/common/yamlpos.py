@@ -12,10 +12,12 @@ from typing import Any
 
 import yaml
 
+from simulator import inputs
+
 Path = tuple[Any, ...]
 _STR = "tag:yaml.org,2002:str"
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: type[Any] = inputs.Loader
 """libyaml when available: the 10,000-task benchmark needs its speed; marks are the same."""
 
 
@@ -51,7 +53,7 @@ def load(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document, returning plain data (as `yaml.safe_load`) and positions."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node = inputs.single_node(loader, text)  # control characters located, nesting bounded
         positions = Positions()
         data = _build(loader, node, (), positions, {}) if node is not None else None
     except yaml.YAMLError as exc:

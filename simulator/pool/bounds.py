@@ -40,6 +40,10 @@ def quantity(field: str, value: Any) -> str:
     text = str(value)
     if quantity_unit_error("memory", text):
         raise ValueError(f"{field}: invalid quantity {value!r}")
-    if parse_quantity(text) > MAX_QUANTITY:
+    try:
+        size = parse_quantity(text)
+    except ValueError:  # beyond 2^63 bytes: past any bound, so past ours
+        size = MAX_QUANTITY + 1
+    if size > MAX_QUANTITY:
         raise ValueError(f"{field}: {value} is more than one exbibyte")
     return text

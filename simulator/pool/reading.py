@@ -35,13 +35,15 @@ def _fail(message: str, where: Location) -> SpecErrors:
 
 
 def _load(source: Path) -> tuple[Any, yamlpos.Positions]:
+    from simulator import inputs
+
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such pool config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise _fail(f"Cannot read pool config: {reason}", Location(str(source))) from None
+        text = inputs.read_text(source, what="pool config", max_bytes=inputs.MAX_CONFIG_BYTES)
+    except inputs.InputError as exc:
+        if exc.message == "no such file":
+            raise UsageError(f"{source}: no such pool config file") from None
+        where = exc.location or Location(str(source))
+        raise _fail(f"Cannot read pool config: {exc.message}", where) from None
     try:
         return yamlpos.load(text)
     except yamlpos.YamlError as exc:

@@ -11,6 +11,7 @@ from simulator.errors import SpecErrors, UsageError
 from simulator.run.prepare import PreparedRun, prepare_plan
 from simulator.run.request import RunRequest
 from simulator.runs import RunStore
+from simulator.runs.reading import DamagedRun, replay_problem
 from simulator.spec.loader import load_workflow
 
 
@@ -29,6 +30,9 @@ def prepare_replay(run_id: str) -> tuple[PreparedRun, list[Event]]:
             message = f"run {recorded.info.id}: its recorded spec no longer loads: {first}"
             raise UsageError(message) from exc
     plan = plan_from_spec(loaded, workflow_id=recorded.info.workflow_id or None)
+    problem = replay_problem(plan, recorded.events)
+    if problem:  # events of tasks the spec does not have, or out of order: not this run's
+        raise DamagedRun(f"run {recorded.info.id} is damaged: {problem}")
     request = RunRequest(record=False)
     return prepare_plan(request, plan, loaded), recorded.events
 

@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from simulator.engine.events import Event, RunFinished, TaskLog, event_from_dict, event_to_dict
+from simulator.engine.events import Event, RunFinished, TaskLog, event_to_dict
 from simulator.engine.plan import Plan
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import UsageError
+from simulator.runs.reading import (
+    DamagedRun,
+    events_problem,
+    read_events,
+    read_log,
+    read_meta,
+    read_report,
+    read_spec,
+)
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _MAX_OPEN_LOGS = 64
@@ -46,6 +55,8 @@ class RunInfo:
     status: str = ""
     created: float = 0.0
     source: str = ""
+    damaged: str = ""
+    """Why the run cannot be replayed ('' when it can): a missing or broken file."""
 
 
 @dataclass
@@ -173,10 +184,12 @@ class RunStore:
         return recorder
 
     def list(self) -> list[RunInfo]:
-        """Every run, oldest first."""
-        if not self.root.is_dir():
+        """Every run, oldest first; a damaged one is listed with `damaged` saying why."""
+        try:
+            entries = sorted(p for p in self.root.iterdir() if p.is_dir())
+        except OSError:  # no store yet, or not a directory we may read
             return []
-        return [self._info(p) for p in sorted(self.root.iterdir()) if (p / "meta.json").is_file()]
+        return [self._info(p) for p in entries]
 
     def resolve(self, run_id: str) -> Path:
         """A run by id, by unique substring, or `latest`."""
@@ -194,23 +207,24 @@ class RunStore:
         raise UsageError(f"{run_id!r} matches {len(partial)} runs; be more specific")
 
     def load(self, run_id: str) -> RecordedRun:
+        """A run, read back whole; DamagedRun (one line, exit 1) when any of its files is bad."""
         path = self.resolve(run_id)
-        lines = (path / "events.jsonl").read_text().splitlines()
-        events = [event_from_dict(json.loads(line)) for line in lines if line.strip()]
-        report_file = path / "report.json"
-        report = json.loads(report_file.read_text()) if report_file.is_file() else None
-        logs = {p.name: p.read_text() for p in sorted((path / "logs").glob("*.log"))}
-        spec_file = path / "spec.yaml"
-        spec = spec_file.read_text() if spec_file.is_file() else ""
-        return RecordedRun(self._info(path), events, spec, report, logs)
+        info = self._info(path)
+        if info.damaged:
+            raise DamagedRun(f"run {info.id} is damaged: {info.damaged}")
+        try:
+            events = read_events(path)
+            report = read_report(path)
+            logs = {p.name: read_log(p) for p in sorted((path / "logs").glob("*.log"))}
+            spec = read_spec(path)
+        except DamagedRun as exc:
+            raise DamagedRun(f"run {info.id} is damaged: {exc}") from None
+        return RecordedRun(info, events, spec, report, logs)
 
     @staticmethod
     def _info(path: Path) -> RunInfo:
         try:
-            meta = json.loads((path / "meta.json").read_text())
-        except (OSError, ValueError):
-            meta = {}
-        known = {k: meta[k] for k in RunInfo.__dataclass_fields__ if k in meta}
-        known.pop("id", None)
-        known.pop("path", None)
-        return RunInfo(path.name, path, **known)
+            meta = read_meta(path)
+        except DamagedRun as exc:
+            return RunInfo(path.name, path, damaged=str(exc))
+        return RunInfo(path.name, path, **meta, damaged=events_problem(path))

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulator import inputs
 from simulator.common import yamlpos
 from simulator.common.locate import LineMap, Locator
 from simulator.common.units import parse_quantity
@@ -69,17 +70,21 @@ def _fail(messages: Iterable[tuple[str, Location]]) -> SpecErrors:
     return SpecErrors([SpecError(m, loc) for m, loc in messages])
 
 
+def _path(path: str | os.PathLike[str]) -> Path:
+    """`Path('')` is `.`: an empty argument must not become "the current directory"."""
+    if not os.fspath(path):
+        raise UsageError("no workflow file given (the path is empty)")
+    return Path(path)
+
+
 def _read(path: Path) -> str:
+    """The workflow's text through the input boundary (regular file, size cap, UTF-8)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a workflow file") from None
-    except UnicodeDecodeError:
-        raise _fail([("Workflow file is not UTF-8 text", Location(str(path)))]) from None
-    except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror}") from None
+        return inputs.read_text(path, what="workflow file")
+    except inputs.InputError as exc:
+        if exc.content:
+            raise _fail([(f"Workflow file is {exc.message}", exc.location)]) from None
+        raise UsageError(str(exc)) from None
 
 
 def render_limits(pool: PoolConfig) -> render.Limits:
@@ -208,7 +213,7 @@ def load_workflow(
     A SpecErrors raised after rendering carries `.rendered` (the rendered text that "in rendered
     spec" lines refer to) and `.dependencies` (the files read so far, for hot reload).
     """
-    path = Path(path)
+    path = _path(path)
     submission = submission or Submission()
     cli_labels = parse_labels(submission.labels)
     parse_set_env(submission.env)  # a bad --set-env is a usage error before any file is read
@@ -351,7 +356,7 @@ def dry_run(
     """What OSMO's `--dry-run` prints: render, YAML, labels, then `yaml.dump` with sorted keys."""
     import yaml
 
-    path = Path(path)
+    path = _path(path)
     text = _read(path)
     limits = render_limits(load_pool(pool_config, pool_name=pool_name))
     rendered, linemap, _ = render_stage(path, text, set_values, set_strings, limits)

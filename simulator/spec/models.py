@@ -26,6 +26,7 @@ from simulator.common.units import (
     EXIT_CODES_REGEX,
     normalise_quantity,
     parse_duration,
+    parse_quantity,
     quantity_unit_error,
 )
 
@@ -142,6 +143,7 @@ class ResourceSpec(_Coercing):
         error = quantity_unit_error(str(info.field_name), value)
         if error:
             raise ValueError(error)
+        parse_quantity(value, str(info.field_name))  # bounded: `9` * 30 bytes is no quantity
         return normalise_quantity(value)
 
 

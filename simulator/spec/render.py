@@ -11,8 +11,15 @@ from typing import Any
 
 import yaml
 
+from simulator import inputs
 from simulator.errors import UsageError
-from simulator.spec.sandbox import DEFAULT_LIMITS, Limits, RenderError, sandboxed_render
+from simulator.spec.sandbox import (
+    DEFAULT_LIMITS,
+    Limits,
+    RenderError,
+    first_failing,
+    sandboxed_render,
+)
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "RenderError", "Sections", "render", "split_sections"]
 
@@ -67,7 +74,7 @@ def split_sections(text: str) -> Sections:
     if "default-values" in found:
         section, defaults_line = found["default-values"]
         try:
-            document = yaml.safe_load(section)
+            document = inputs.load_yaml(section)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = defaults_line + mark.line if mark is not None else defaults_line
@@ -136,3 +143,16 @@ def render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> 
     data = dict(data)
     text = protect_tokens(text, data)
     return sandboxed_render(text, data, limits)
+
+
+def first_failing_text(
+    texts: list[str], data: dict[str, Any], limits: Limits = DEFAULT_LIMITS
+) -> int | None:
+    """Index of the first of `texts` that `render` would refuse, all tried in one sandbox."""
+    protected = []
+    for text in texts:
+        values = dict(data)
+        protected.append((protect_tokens(text, values), values))
+    # the tokens' md5-named variables differ per text; one context holds them all
+    merged = {k: v for _, values in protected for k, v in values.items()}
+    return first_failing([text for text, _ in protected], merged, limits)

@@ -1,10 +1,12 @@
 """A sandboxed, time- and memory-limited Jinja render, as OSMO's `jinja_sandbox.py` does it.
 
 OSMO renders in a worker process with `SandboxedEnvironment(undefined=StrictUndefined)`, 0.5 s
-and 100 MiB per render. We fork a child per render: CPU time is limited by an ITIMER_PROF
-signal, memory by RLIMIT_AS (current size + the allowance), and a wall-clock guard kills a child
-that blocks. Errors come back in OSMO's words (`osmo_message`): `Jinja substitution failure:
-<class ...>: <msg>` for Jinja's own errors, `Jinja Template Error: <msg>` for a type error.
+(wall clock) and 100 MiB per render. We fork a child per render: CPU time is limited by an
+ITIMER_PROF signal, memory by RLIMIT_AS (current size + the allowance), and the parent kills a
+child still running shortly after the limit. A signal only interrupts Python between bytecodes,
+so the operators that can run for minutes in one step (`3**(3**17)`, `'a' * 10**10`) are bounded
+before they run, with the error OSMO would give for the time or memory they would take. Errors
+come back as OSMO's `Jinja substitution failure: <class ...>: <msg>`.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from simulator.spec.jinja_bounds import bounded_environment
 
 MAX_TIME = 0.5
 """Seconds of CPU one render may use (OSMO's `user_workflow_limits`)."""
 MAX_MEMORY = 100 * 1024 * 1024
 """Bytes one render may allocate on top of the process (OSMO's `user_workflow_limits`)."""
-_WALL_LIMIT = 20.0
-"""A render that neither finishes nor burns CPU (blocked) is killed after this many seconds."""
+_WALL_GRACE = 1.0
+"""Seconds past the limit before the parent kills the child: fork and a loaded machine's
+scheduling are not the template's time, and the CPU timer gives the precise error first."""
 
 
 class RenderError(Exception):
@@ -45,11 +51,9 @@ DEFAULT_LIMITS = Limits()
 
 def _render_here(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     """Render in this process; returns {"text"} or {"error", "line"} (never raises)."""
-    import jinja2
-    import jinja2.sandbox
 
     try:
-        env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+        env = bounded_environment(limits.max_time, limits.max_memory)
         return {"text": env.from_string(text).render(data)}
     except MemoryError:
         return _memory_error(limits)
@@ -71,7 +75,9 @@ def osmo_message(exc: Exception) -> str:
     anything else reaches the service's top-level handler (HTTP 500)."""
     import jinja2
 
-    if isinstance(exc, jinja2.TemplateError | TimeoutError | MemoryError):
+    if isinstance(exc, TimeoutError):  # our bounded operators' _TooLong too: OSMO's time limit
+        return f"Jinja substitution failure: {TimeoutError}: {exc}"
+    if isinstance(exc, jinja2.TemplateError | MemoryError):
         return f"Jinja substitution failure: {type(exc)}: {exc}"
     if isinstance(exc, TypeError):
         return f"Jinja Template Error: {exc}"
@@ -98,8 +104,9 @@ def _time_error(limits: Limits) -> dict[str, Any]:
     return {"error": f"Jinja substitution failure: {TimeoutError}: {message}", "line": None}
 
 
-def _child(text: str, data: dict[str, Any], write_fd: int, limits: Limits) -> None:
-    """Body of the forked renderer: apply the limits, render, send JSON, exit (never returns)."""
+def _child(work: Callable[[], dict[str, Any]], write_fd: int, limits: Limits) -> None:
+    """Body of the forked renderer: apply the limits, do the work, send JSON, exit (never
+    returns)."""
     status = 0
     try:
         import json
@@ -114,11 +121,7 @@ def _child(text: str, data: dict[str, Any], write_fd: int, limits: Limits) -> No
             raise TimeoutError(f"Process exceeded time limit of {limits.max_time} seconds")
 
         signal.signal(signal.SIGPROF, _timeout)
-        signal.setitimer(signal.ITIMER_PROF, limits.max_time)
-        try:
-            result = _render_here(text, data, limits)
-        except TimeoutError:  # raised from the signal handler outside Jinja's frames
-            result = _time_error(limits)
+        result = work()
         signal.setitimer(signal.ITIMER_PROF, 0)
         payload = json.dumps(result).encode()
         view = memoryview(payload)
@@ -131,11 +134,27 @@ def _child(text: str, data: dict[str, Any], write_fd: int, limits: Limits) -> No
         os._exit(status)
 
 
+def _timed(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    """One render under the CPU timer (in the child)."""
+    import signal
+
+    signal.setitimer(signal.ITIMER_PROF, limits.max_time)
+    try:
+        return _render_here(text, data, limits)
+    except TimeoutError:  # raised from the signal handler outside Jinja's frames
+        return _time_error(limits)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
 def sandboxed_render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> str:
     """Render in a forked child limited to `limits.max_time` CPU seconds and
     `limits.max_memory` bytes on top of this process (in-process where fork does not exist)."""
     if hasattr(os, "fork"):
-        result = _render_forked(text, data, limits)
+        wall = limits.max_time + _WALL_GRACE
+        result = _forked(lambda: _timed(text, data, limits), limits, wall)
+        if result.get("killed"):
+            result = _time_error(limits)
     else:
         result = _render_here(text, data, limits)
     if "error" in result:
@@ -143,18 +162,35 @@ def sandboxed_render(text: str, data: dict[str, Any], limits: Limits = DEFAULT_L
     return str(result["text"])
 
 
+def first_failing(
+    texts: list[str], data: dict[str, Any], limits: Limits = DEFAULT_LIMITS
+) -> int | None:
+    """Index of the first text that fails to render on its own, each under the limits, all in
+    one child (thousands of strings must not mean thousands of processes); None when none
+    fails or the search itself runs out of time."""
+
+    def work() -> dict[str, Any]:
+        for index, text in enumerate(texts):
+            if "error" in _timed(text, data, limits):
+                return {"index": index}
+        return {"index": None}
+
+    if not hasattr(os, "fork"):
+        return next(
+            (i for i, t in enumerate(texts) if "error" in _render_here(t, data, limits)), None
+        )
+    result = _forked(work, limits, limits.max_time + _WALL_GRACE)
+    index = result.get("index")
+    return index if isinstance(index, int) else None
+
+
 def _start_error(exc: OSError) -> dict[str, Any]:
     message = f"Jinja substitution failure: cannot start the sandboxed renderer: {exc}"
     return {"error": message, "line": None}
 
 
-def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str, Any]:
-    # Imported here, not at module level: files without Jinja never render (start-up time).
-    import json
-    import select
-    import signal
-    import time
-
+def _forked(work: Callable[[], dict[str, Any]], limits: Limits, wall: float) -> dict[str, Any]:
+    """`work()` in a forked child under the limits; {"killed": True} past `wall` seconds."""
     import jinja2.sandbox  # noqa: F401  (imported before fork so the child starts warm)
 
     try:
@@ -171,18 +207,26 @@ def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str,
         return _start_error(exc)
     if pid == 0:
         os.close(read_fd)
-        _child(text, data, write_fd, limits)
+        _child(work, write_fd, limits)
     os.close(write_fd)
+    return _collect(pid, read_fd, limits, wall)
+
+
+def _collect(pid: int, read_fd: int, limits: Limits, wall: float) -> dict[str, Any]:
+    """The child's JSON result; kills it at the wall-clock deadline."""
+    import json
+    import select
+    import signal
+    import time
+
     chunks: list[bytes] = []
-    deadline = time.monotonic() + _WALL_LIMIT
-    killed = False
+    deadline = time.monotonic() + wall
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 os.kill(pid, signal.SIGKILL)
-                killed = True
-                break
+                return {"killed": True}
             ready, _, _ = select.select([read_fd], [], [], remaining)
             if ready:
                 chunk = os.read(read_fd, 1 << 20)
@@ -192,8 +236,6 @@ def _render_forked(text: str, data: dict[str, Any], limits: Limits) -> dict[str,
     finally:
         os.close(read_fd)
         os.waitpid(pid, 0)
-    if killed:
-        return _time_error(limits)
     try:
         return dict(json.loads(b"".join(chunks)))
     except ValueError:  # the child died without a result: the memory limit killed it

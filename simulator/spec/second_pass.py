@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from simulator import inputs
+from simulator.common import yamlpos
 from simulator.common.locate import Locator
 from simulator.common.yamlpos import Path as DocPath
 from simulator.errors import SpecError, SpecErrors
@@ -69,16 +71,10 @@ def _inline_one(
     full = Path(os.path.abspath(base / os.path.expanduser(local)))
     if full not in deps:
         deps.append(full)
-    if not full.exists():
-        return f"The file/path {full} does not exist!"
     try:
-        entry["contents"] = full.read_text(encoding="utf-8")
-    except IsADirectoryError:
-        return f"The file/path {full} is a directory; localpath only supports files"
-    except UnicodeDecodeError:
-        return f"The file/path {full} is not UTF-8 text; use base64 contents for binary files"
-    except OSError as exc:
-        return f"The file/path {full} cannot be read: {exc.strerror}"
+        entry["contents"] = inputs.read_text(full, what="localpath file")
+    except inputs.InputError as exc:
+        return _unreadable(full, exc)
     del entry["localpath"]
     positions = locator.positions
     if positions is not None:
@@ -87,6 +83,19 @@ def _inline_one(
             if old in table:
                 table[(*fpath, "contents")] = table[old]
     return None
+
+
+def _unreadable(full: Path, exc: inputs.InputError) -> str:
+    """OSMO's message for a missing file; ours, located in that file, for the rest."""
+    if exc.message == "no such file":
+        return f"The file/path {full} does not exist!"
+    name = inputs.shown(full)
+    if exc.content:
+        where = f" (line {exc.location.line}, column {exc.location.column})"
+        return f"The file/path {name} is {exc.message}{where}; use base64 contents for binary files"
+    if exc.message.startswith("is "):
+        return f"The file/path {name} {exc.message}; localpath only supports files"
+    return f"The file/path {name} cannot be read: {exc.message}"
 
 
 def _any_jinja(node: Any) -> bool:
@@ -139,25 +148,46 @@ def second_render(
     try:
         out = render.render(text, set_only, limits)
     except render.RenderError as exc:
-        where = locator.of(_culprit(candidates, set_only, limits))
+        where = locator.of(_culprit(candidates, text, exc.lineno, set_only, limits))
         raise SpecErrors([SpecError(exc.message, where)]) from None
     if out in (text, text.rstrip("\n")):
         return data
     try:
-        return yaml.safe_load(out)
+        return inputs.load_yaml(out)
     except yaml.YAMLError as exc:
         message = "Workflow spec is not properly formatted: " + " ".join(str(exc).split())
         raise SpecErrors([SpecError(message, locator.of(candidates[0][0]))]) from None
 
 
 def _culprit(
-    candidates: list[tuple[DocPath, str]], set_only: dict[str, Any], limits: render.Limits
+    candidates: list[tuple[DocPath, str]],
+    text: str,
+    lineno: int | None,
+    set_only: dict[str, Any],
+    limits: render.Limits,
 ) -> DocPath:
-    """The first string (in document order) that fails to render on its own."""
+    """The string that failed: the one written at Jinja's line of the dumped text when Jinja
+    knows it, else the first (in document order) that fails alone, searched in one sandbox."""
     ordered = sorted(candidates, key=lambda c: [str(p) for p in c[0]])
-    for path, text in ordered:
-        try:
-            render.render(text, set_only, limits)
-        except render.RenderError:
-            return path
-    return ordered[0][0] if ordered else ()
+    if not ordered:
+        return ()
+    if lineno is not None:
+        found = _at_line(text, lineno - 1, {path for path, _ in ordered})
+        if found is not None:
+            return found
+    index = render.first_failing_text([t for _, t in ordered], set_only, limits)
+    return ordered[index][0] if index is not None else ordered[0][0]
+
+
+def _at_line(text: str, line: int, paths: set[DocPath]) -> DocPath | None:
+    """The candidate whose value (or key) starts last at or before `line` of the dumped text."""
+    try:
+        _, positions = yamlpos.load(text)
+    except yamlpos.YamlError:
+        return None
+    best: tuple[int, DocPath] | None = None
+    for table in (positions.value, positions.key):
+        for path, (start, _col) in table.items():
+            if path in paths and start <= line and (best is None or start > best[0]):
+                best = (start, path)
+    return best[1] if best else None

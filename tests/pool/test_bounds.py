@@ -20,7 +20,7 @@ VALUES = Path(__file__).parent / "data" / "osmo-values.yaml"
         ("platforms: {t4: {gpus: -1}}\n", (1, 24), "platforms.t4.gpus: Input should be greater than or equal to 0"),
         ("max_num_tasks: -3\n", (1, 16), "max_num_tasks: Input should be greater than or equal to 1"),
         ("max_exec_timeout: 5\n", (1, 19), "max_exec_timeout: a duration needs a unit (e.g. 30m, 2h, 7d), not the bare number 5"),
-        ("default_queue_timeout: 99999d\n", (1, 24), "default_queue_timeout: 99999d is longer than ten years"),
+        ("default_queue_timeout: 9999d\n", (1, 24), "default_queue_timeout: 9999d is longer than ten years"),
         ("max_render_time: .nan\n", (1, 18), "max_render_time: Input should be a finite number"),
         ("max_render_time: .inf\n", (1, 18), "max_render_time: Input should be a finite number"),
         ("platforms: {t4: {storage: 99999999999Ti}}\n", (1, 27), "storage: 99999999999Ti is more than one exbibyte"),
