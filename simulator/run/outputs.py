@@ -5,26 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from simulator import inputs
 from simulator.errors import UsageError
 
 
 def check_output_path(path: str | os.PathLike[str] | None, flag: str) -> None:
     """Refuse, before anything runs, an output path that cannot be written (exit 2)."""
-    if path is None or str(path) == "":
-        if path is not None:
-            raise UsageError(f"{flag}: an empty path cannot be written")
+    if path is None:
         return
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    problem = ""
-    if target.is_dir():
-        problem = "is a directory"
-    elif not parent.is_dir():
-        problem = f"its directory {parent} does not exist"
-    elif not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        problem = "permission denied"
+    problem = inputs.check_output_path(path)
     if problem:
-        raise UsageError(f"{flag} {path}: cannot write: {problem}")
+        raise UsageError(f"{flag}: cannot write {problem}")
 
 
 def write_output(path: str | os.PathLike[str], text: str, flag: str) -> None:
