@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
 from osmo_tui.app.keys import load_keymap
 from osmo_tui.app.playback import Playback
@@ -25,7 +27,7 @@ class OsmoApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "osmo-tui"
-    ENABLE_COMMAND_PALETTE = False
+    COMMAND_PALETTE_BINDING = "ctrl+p"
 
     def __init__(
         self,
@@ -48,6 +50,17 @@ class OsmoApp(App[int]):
         self.replay_events = replay_events
         self.keymap = keymap or {}
         self._badges: dict[str, str] | None = None
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): every action of the main screen, by its description
+        and current key, then Textual's own (theme, keys, screenshot, quit)."""
+        from osmo_tui.app.keys import palette_entries
+        from osmo_tui.app.screens.main import MainScreen
+
+        if isinstance(screen, MainScreen):
+            for title, help_text, action in palette_entries(self.keymap):
+                yield SystemCommand(title, help_text, partial(screen.run_action, action))
+        yield from super().get_system_commands(screen)
 
     def on_mount(self) -> None:
         from osmo_tui.app.screens.main import MainScreen

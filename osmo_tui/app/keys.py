@@ -73,6 +73,29 @@ _FOOTER: dict[str, str] = {
 """Short labels for the footer (the help screen shows the long ones)."""
 
 
+def palette_entries(keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(title, help, action) of every screen action, for the command palette; the help names the
+    key, the user's own where `keys.toml` changed it."""
+    out = []
+    for key_id, keys, action, description in KEYS:
+        shown = keymap.get(f"osmo.{key_id}", keys).split(",")[0]
+        out.append((description, f"key: {_KEY_NAMES.get(shown, shown)}", action))
+    return out
+
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "space": "space",
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
+}
+
+
 def bindings() -> list[Binding]:
     return [
         Binding(

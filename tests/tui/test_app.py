@@ -410,3 +410,35 @@ async def test_left_and_right_move_between_boxes_of_a_band() -> None:
         assert at() == ("src", "s1")
         await pilot.press("l")  # alone in its band
         assert at() == ("src", "s1")
+
+
+async def test_the_command_palette_offers_every_action_and_runs_it() -> None:
+    from osmo_tui.app import keys
+
+    app = make_app(plan=small_plan(), speed=1.0, paused=True, keymap={"osmo.step": "N"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        commands = {c.title: c.help for c in app.get_system_commands(app.main_screen)}
+        assert {description for *_, description in keys.KEYS} <= set(commands)
+        assert commands["Step to the next event"] == "key: N"  # the user's own key
+        before = len(app.session.events)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        for char in "Step to the next event":
+            await pilot.press("space" if char == " " else char)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.session.events) > before)
+        assert app.playback.paused  # a step, not a resume
+
+
+async def test_the_header_says_what_narrows_the_views() -> None:
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "b", "enter")
+        await pilot.pause(0.2)
+        assert "search: 'b'" in screen_text(app)
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        assert "showing active tasks (f: next)" in screen_text(app)

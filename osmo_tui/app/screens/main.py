@@ -167,10 +167,24 @@ class MainScreen(Screen[None]):
             title=str(session.request.path or "workflow"),
             mode=mode,
             realtime=live,
-            note=self.runs.note,
+            note=self._view_state(),
             virtual_now=self.virtual_now(),
             capabilities=run.capabilities() if run is not None else ("", ()),
         )
+
+    def _view_state(self) -> str:
+        """The reload note, what narrows the views (a search, a status filter) and the run id:
+        a filtered graph must say so."""
+        graph = self.query_one(GroupGraph)
+        parts = [self.runs.note] if self.runs.note else []
+        if graph.search:
+            parts.append(f"search: {graph.search!r}")
+        if graph.status_filter != "all":
+            parts.append(f"showing {graph.status_filter} tasks (f: next)")
+        run_dir = self.osmo.session.run_dir
+        if run_dir is not None:
+            parts.append(f"run {run_dir.name}")
+        return " · ".join(parts)
 
     def virtual_now(self) -> float | None:
         """Virtual time between events while playing (the header's clock moves smoothly)."""
@@ -264,6 +278,7 @@ class MainScreen(Screen[None]):
         graph.search = table.search = text
         graph.relayout()
         table.rebuild()
+        self.update_header()
 
     @on(Input.Submitted, "#search")
     def _search_done(self, message: Input.Submitted) -> None:
@@ -351,6 +366,7 @@ class MainScreen(Screen[None]):
         table.status_filter = graph.status_filter
         graph.relayout()
         table.rebuild()
+        self.update_header()
         self.notify(f"Showing {graph.status_filter} tasks", timeout=2)
 
     def action_tab(self, tab: str) -> None:
