@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 
 from simulator.engine.status import TaskStatus, WorkflowStatus
@@ -93,3 +94,13 @@ def duration(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}m{s % 60:02d}s"
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells; cut with an ellipsis, so two long names that share a
+    prefix never look identical."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

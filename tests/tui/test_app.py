@@ -442,3 +442,19 @@ async def test_the_header_says_what_narrows_the_views() -> None:
         await pilot.press("f")
         await pilot.pause(0.2)
         assert "showing active tasks (f: next)" in screen_text(app)
+
+
+async def test_a_group_whose_tasks_all_failed_counts_none_completed(tmp_path: Path) -> None:
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(
+        "workflow:\n  name: w\n  groups:\n  - name: pair\n    tasks:\n"
+        "    - {name: a-very-long-task-name-that-cannot-fit-in-a-box, image: i,"
+        " command: [sh, -c, 'exit 3'], lead: true}\n"
+        "    - {name: b, image: i, command: [sh, -c, 'exit 3']}\n"
+    )
+    app = make_app(RunRequest(path=wf, record=False), speed=INSTANT, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "0/2" in text and "2/2" not in text
+        assert "★✖ a-very-long-task-name… x3" in text  # cut with an ellipsis, exit code kept

@@ -22,6 +22,7 @@ from osmo_tui.app import style as st
 from osmo_tui.app.widgets.graph_layout import BOX, PORT, Band, Gap, Layout, Node, depths, layout
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot
+from simulator.engine.status import TaskStatus
 
 __all__ = ["BOX", "GroupGraph", "Row"]
 
@@ -283,7 +284,7 @@ class GroupGraph(LinesView):
             return self._head(row.group, selected)
         body: list[Segment]
         if row.kind == "up":
-            body = [Segment(set_cell_size("← " + ", ".join(g.upstream), inner), DIM)]
+            body = [Segment(st.fit("← " + ", ".join(g.upstream), inner), DIM)]
         elif row.kind == "more":
             body = [Segment(set_cell_size(f"… {row.count} hidden by filter", inner), DIM)]
         else:
@@ -299,7 +300,7 @@ class GroupGraph(LinesView):
             facts += f" x{task.exit_code}"  # the exit code that decided the task's fate
         lead = "★" if task.lead else " "
         room = width - len(badge) - len(facts)
-        label = set_cell_size(f"{lead}{st.symbol(task.status)} {name}", room)
+        label = st.fit(f"{lead}{st.symbol(task.status)} {name}", room)
         task_style = st.style(task.status) + (CURSOR if selected else Style())
         return [
             Segment(label, task_style),
@@ -320,14 +321,15 @@ class GroupGraph(LinesView):
                 counts[key] = counts.get(key, 0) + 1
             tail = [Segment(f"{st.symbol(k)}{n} ", st.style(k)) for k, n in counts.items()]
         else:
-            done = sum(1 for t in g.tasks if tasks[t].status.finished)
+            # completed of all: a group whose three tasks failed shows 0/3, not 3/3
+            done = sum(1 for t in g.tasks if tasks[t].status is TaskStatus.COMPLETED)
             tail = [Segment(f"{done}/{len(g.tasks)} ", BORDER)]
         width = sum(len(seg.text) for seg in tail)
         room = BOX - 2 - width
         if room < 8:  # too many statuses for the box: keep the name readable
             tail, width, room = [], 0, BOX - 2
         fold = "▸" if folded else "▾"
-        name = set_cell_size(f" {fold}{st.symbol(g.status)} {group} ", room)
+        name = st.fit(f" {fold}{st.symbol(g.status)} {group}", room - 1) + " "
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
         return [Segment("┌", BORDER), Segment(name, head_style), *tail, Segment("┐", BORDER)]
 

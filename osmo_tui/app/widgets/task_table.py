@@ -164,7 +164,7 @@ class TaskTable(LinesView):
             extra = Style(bgcolor="#303030")
         out: list[Segment] = []
         for (_key, _label, width), (text, style) in zip(COLUMNS, self._cells(task), strict=True):
-            out += [Segment(set_cell_size(text, width), style + extra), Segment(" ", extra)]
+            out += [Segment(st.fit(text, width), style + extra), Segment(" ", extra)]
         return out
 
     def _cells(self, task: TaskState) -> list[tuple[str, Style]]:
