@@ -116,3 +116,18 @@ def test_cli_pool_flag_and_render_pods(tmp_path: Path) -> None:
     bad = subprocess.run([*cli, "--pool", "nope", "--pods"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert "Pool nope not found" in bad.stderr
+
+
+def test_a_pod_template_that_cannot_render_fails_before_any_pod(tmp_path: Path) -> None:
+    from simulator.backends.kubernetes.preview import preview_pods
+    from simulator.engine.from_spec import plan_from_spec
+    from simulator.errors import BackendError
+
+    pool = tmp_path / "pool.yaml"
+    pool.write_text(
+        "pod_templates:\n  bad: {metadata: {labels: {x: \"{{ USER_CPU + 'x' }}\"}}}\n"
+        "common_pod_template: [bad]\n"
+    )
+    loaded = load(tmp_path, wf(task()), pool_config=pool)
+    with pytest.raises(BackendError, match="Pod template of task t1: Jinja substitution failure"):
+        preview_pods(plan_from_spec(loaded), loaded.pool)

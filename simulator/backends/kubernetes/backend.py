@@ -136,6 +136,8 @@ class KubernetesBackend(WatchHandlers, Backend):
             placements=places,
             pod_template=functools.partial(resolve.task_template, pool),
         )
+        for task in plan.tasks.values():  # a template that cannot render fails before any pod
+            objects.rendered_template(self.ctx, task, objects.spec_dict(task.spec))
         if self._simulate is None:
             self._simulate = self._inventory.all_fake
         self._scenario = outcomes.load(self._scenario_arg) if self._simulate else None
