@@ -17,7 +17,6 @@ from typing import Any
 
 from simulator.backends.kubernetes import names
 from simulator.engine.plan import GroupPlan, TaskPlan
-from simulator.errors import BackendError
 
 OUTPUT = "/osmo/data/output"
 INPUT = "/osmo/data/input"
@@ -78,40 +77,6 @@ class Context:
 
 PodTemplate = Callable[[str, Mapping[str, Any], str, "str | None"], dict[str, Any]]
 """(platform, resources, container name, cacheSize) -> rendered template."""
-
-
-def rendered_template(ctx: Context, task: TaskPlan, spec: dict[str, Any]) -> dict[str, Any]:
-    """The pool's pod template rendered for the task (`{}` without one); BackendError with
-    OSMO's `Jinja substitution failure` text when it cannot render."""
-    if ctx.pod_template is None:
-        return {}
-    resources = spec.get("resources") or {}
-    container = names.dns_label(task.name)
-    try:
-        return ctx.pod_template(
-            task.resource.platform or "", resources, container, spec.get("cacheSize")
-        )
-    except Exception as exc:  # the pool's Jinja: OSMO fails the pod's creation with this text
-        message = (
-            f"Pod template of task {task.name}: Jinja substitution failure: {type(exc)}: {exc}"
-        )
-        raise BackendError(message) from None
-
-
-def apply_template(
-    ctx: Context, task: TaskPlan, spec: dict[str, Any], pod: dict[str, Any]
-) -> dict[str, Any]:
-    """The pool's rendered pod template over the pod, as OSMO's `apply_pod_template` (merging
-    containers by name), then osmo-tui's own labels again so a template cannot replace them."""
-    template = rendered_template(ctx, task, spec)
-    if not template:
-        return pod
-    from simulator.pool import podtemplates
-
-    labels = dict(pod["metadata"].get("labels") or {})
-    pod = podtemplates.apply(pod, template)
-    pod["metadata"]["labels"] = {**(pod["metadata"].get("labels") or {}), **labels}
-    return pod
 
 
 def spec_dict(spec: Any) -> dict[str, Any]:
