@@ -29,7 +29,7 @@ def default_platforms(spec: WorkflowSpec, pool: PoolConfig, out: Findings) -> No
             if topo.key not in pool.topology_keys:
                 out.add(
                     f'Topology key "{topo.key}" in resource "{name}" is not available in pool '
-                    f'"{pool.name}". Available topology keys: {pool.topology_keys}',
+                    f'"{pool.name}". Available topology keys: {sorted(set(pool.topology_keys))}',
                     (*rpath, "topology", ti, "key"),
                 )
 

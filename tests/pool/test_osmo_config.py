@@ -116,3 +116,50 @@ def test_cli_pool_flag_and_render_pods(tmp_path: Path) -> None:
     bad = subprocess.run([*cli, "--pool", "nope", "--pods"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert "Pool nope not found" in bad.stderr
+
+
+def test_a_pod_template_that_cannot_render_fails_before_any_pod(tmp_path: Path) -> None:
+    from simulator.backends.kubernetes.preview import preview_pods
+    from simulator.engine.from_spec import plan_from_spec
+    from simulator.errors import BackendError
+
+    pool = tmp_path / "pool.yaml"
+    pool.write_text(
+        "pod_templates:\n  bad: {metadata: {labels: {x: \"{{ USER_CPU + 'x' }}\"}}}\n"
+        "common_pod_template: [bad]\n"
+    )
+    loaded = load(tmp_path, wf(task()), pool_config=pool)
+    with pytest.raises(BackendError, match="Pod template of task t1: Jinja substitution failure"):
+        preview_pods(plan_from_spec(loaded), loaded.pool)
+
+
+CHART = Path(__file__).parent / "data" / "chart-configuration.yaml"
+"""OSMO's Helm chart `configuration:` block, verbatim."""
+
+
+def test_the_charts_own_configuration(tmp_path: Path) -> None:
+    pool = load_pool(CHART)
+    assert pool.name == "default" and list(pool.platforms) == ["default"]
+    assert pool.max_num_tasks == 100 and pool.default_exec_timeout == "7d"
+    assert [len(resolve.rules(pool, "default"))] == [8]
+    # 300 CPUs fit no node of this host: the chart's rule, OSMO's words
+    big = wf(task(), head="  resources:\n    default: {cpu: 300}\n")
+    (message,) = errors(tmp_path, big, pool_config=CHART)
+    assert message.startswith("Resource validation failed for task: t1\nnode ")
+    assert "['default/default']" in message and "Value 300.0 too high for CPU" in message
+    # default_user merges into the task's container; default_ctrl's osmo-ctrl is dropped
+    rendered = resolve.task_template(pool, "default", {"cpu": 2}, "t1")
+    assert [c["name"] for c in rendered["spec"]["containers"]] == ["osmo-ctrl", "t1"]
+    loaded = load(tmp_path, wf(task()), pool_config=CHART)
+    from simulator.backends.kubernetes.preview import preview_pods
+    from simulator.engine.from_spec import plan_from_spec
+
+    (pod,) = preview_pods(plan_from_spec(loaded), loaded.pool)
+    (container,) = pod["spec"]["containers"]
+    assert container["name"] == "t1"
+    assert container["resources"]["limits"] == {
+        "cpu": "1",
+        "memory": "1Gi",
+        "nvidia.com/gpu": "0",
+        "ephemeral-storage": "1Gi",
+    }

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight
+from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight, templates
 from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
 from simulator.backends.kubernetes.fit import cluster_problems
 from simulator.backends.kubernetes.gc import owner_token
@@ -130,6 +130,8 @@ class KubernetesBackend(WatchHandlers, Backend):
             placements=places,
             pod_template=functools.partial(resolve.task_template, pool),
         )
+        for task in plan.tasks.values():  # a template that cannot render fails before any pod
+            templates.rendered_template(self.ctx, task, objects.spec_dict(task.spec))
         if self._simulate is None:
             self._simulate = self._inventory.all_fake
         self._scenario = outcomes.load(self._scenario_arg) if self._simulate else None

@@ -79,28 +79,6 @@ PodTemplate = Callable[[str, Mapping[str, Any], str, "str | None"], dict[str, An
 """(platform, resources, container name, cacheSize) -> rendered template."""
 
 
-def apply_template(
-    ctx: Context, task: TaskPlan, spec: dict[str, Any], pod: dict[str, Any]
-) -> dict[str, Any]:
-    """The pool's rendered pod template over the pod, as OSMO's `apply_pod_template` (merging
-    containers by name), then osmo-tui's own labels again so a template cannot replace them."""
-    if ctx.pod_template is None:
-        return pod
-    from simulator.pool import podtemplates
-
-    container = str(pod["spec"]["containers"][0]["name"])
-    resources = spec.get("resources") or {}
-    template = ctx.pod_template(
-        task.resource.platform or "", resources, container, spec.get("cacheSize")
-    )
-    if not template:
-        return pod
-    labels = dict(pod["metadata"].get("labels") or {})
-    pod = podtemplates.apply(pod, template)
-    pod["metadata"]["labels"] = {**(pod["metadata"].get("labels") or {}), **labels}
-    return pod
-
-
 def spec_dict(spec: Any) -> dict[str, Any]:
     """The task spec as a dict with the YAML's keys (pydantic model or dict)."""
     if spec is None:

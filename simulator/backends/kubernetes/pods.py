@@ -16,9 +16,9 @@ from simulator.backends.kubernetes.objects import (
     _env,
     _meta,
     _tolerations,
-    apply_template,
     resources,
 )
+from simulator.backends.kubernetes.templates import apply_template
 from simulator.engine.plan import GroupPlan, TaskPlan
 
 Volumes = tuple[list[dict[str, Any]], list[dict[str, Any]]]
