@@ -170,11 +170,13 @@ class Session:
         self._task_specs = {name: _plain(t) for name, t in plan.tasks.items()}
 
     def current_fingerprint(self) -> tuple[tuple[str, bytes], ...]:
+        from simulator import inputs
+
         out = []
         for path in self.dependencies():
-            try:
-                out.append((str(path), path.read_bytes()))
-            except OSError:
+            try:  # through the input boundary: a FIFO or /dev/zero dependency must not block
+                out.append((str(path), inputs.read_bytes(path)))
+            except inputs.InputError:
                 out.append((str(path), b""))
         return tuple(out)
 

@@ -202,3 +202,16 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     text = f"workflow:\n  name: w{{{{ n }}}}\n{TASK}"
     line = _one_line(_validate(tmp_path, text, "--set", "n=\x1b[31m"))
     assert "\x1b" not in line and "name: w\\x1b[31m" in line
+
+
+def test_a_fifo_dependency_does_not_block_hot_reload(tmp_path: Path) -> None:
+    from osmo_tui.app.session import RunOptions, Session
+
+    os.mkfifo(tmp_path / "fifo")
+    workflow = f"workflow:\n  name: w\n{TASK}    files:\n    - path: /a\n      localpath: fifo\n"
+    (tmp_path / "wf.yaml").write_text(workflow)
+    session = Session(RunOptions(path=tmp_path / "wf.yaml", record=False))
+    start = time.monotonic()
+    outcome = session.load()  # fails, and fingerprints the files it read, the FIFO among them
+    assert not outcome.ok and "is a FIFO" in session.errors[0].message
+    assert time.monotonic() - start < 2
