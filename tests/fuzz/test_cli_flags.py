@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.fuzz.harness import CASES, assert_clean, run_cli, run_program
 from tests.fuzz.kinds import BASE_WORKFLOW
 
-COMMANDS = ["validate", "render", "graph", "simulate", "runs", "runs list", "runs replay", ""]
+COMMANDS = ["validate", "render", "graph", "simulate", "run --headless", "runs", "runs replay", ""]
 FLAGS = [
     "--set", "--set-string", "--pool-config", "--label", "--priority", "--format", "--scenario",
     "--seed", "--json", "--events", "--junit", "--graph-out", "--explain", "--no-record",
