@@ -3,6 +3,7 @@ as a real program (`python -m osmo_tui.cli.main`): one line and a code, never a 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -57,14 +58,18 @@ def _safe(argv: list[str]) -> bool:
 def test_random_command_lines(argv: list[str]) -> None:
     if not _safe(argv):
         return
+    here = os.getcwd()
+    before = set(os.listdir(here))
     with tempfile.TemporaryDirectory() as tmp:
         workflow = Path(tmp) / "wf.yaml"
         workflow.write_text(BASE_WORKFLOW)
         argv = [str(workflow) if a == "WORKFLOW" else a for a in argv]
-        argv = [
-            str(Path(tmp) / "out") if a == "/dev/full" and "--junit" in argv else a for a in argv
-        ]
-        outcome = run_cli(argv)
+        os.chdir(tmp)  # relative output paths (`--junit x`) land in the case's directory
+        try:
+            outcome = run_cli(argv)
+        finally:
+            os.chdir(here)
+    assert set(os.listdir(here)) == before, f"osmo-tui {argv} wrote outside its directory"
     assert_clean(outcome, f"osmo-tui {argv}")
     assert outcome.code in (0, 1, 2), (argv, outcome.code, outcome.err)
 
