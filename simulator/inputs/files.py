@@ -83,29 +83,34 @@ def read_bytes(
         raise InputError("the path contains a NUL character", where)
     try:
         # stat first: opening some devices has effects; O_NONBLOCK covers a swap after the stat
-        if not stat.S_ISREG(os.stat(raw).st_mode):
-            raise InputError(f"is {_kind(os.stat(raw).st_mode)}, not a regular file", where)
+        mode = os.stat(raw).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"is {_kind(mode)}, not a regular file", where)
         fd = os.open(raw, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(os_reason(exc), where) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"is {_kind(info.st_mode)}, not a regular file", where)
-        too_big = InputError(f"is larger than {_size(max_bytes)}", where)
-        if info.st_size > max_bytes:
-            raise too_big
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := os.read(fd, 1 << 20):
-            size += len(chunk)
-            if size > max_bytes:  # a file growing while read, or /proc lying about its size
-                raise too_big
-            chunks.append(chunk)
+        return _read_capped(fd, max_bytes, where)
     except OSError as exc:
         raise InputError(os_reason(exc), where) from None
     finally:
         os.close(fd)
+
+
+def _read_capped(fd: int, max_bytes: int, where: Location) -> bytes:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"is {_kind(info.st_mode)}, not a regular file", where)
+    too_big = InputError(f"is larger than {_size(max_bytes)}", where)
+    if info.st_size > max_bytes:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := os.read(fd, 1 << 20):
+        size += len(chunk)
+        if size > max_bytes:  # a file growing while read, or /proc lying about its size
+            raise too_big
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
