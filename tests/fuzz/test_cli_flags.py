@@ -23,7 +23,8 @@ VALUES = [
     "", "x", "K=V", "K", "=", "a=b=c", "HIGH", "LOW", "nope", "json", "mermaid", "dot", "text",
     "-1", "0", "1e309", "nan", "inf", "99999999999999999999999", "9" * 5000, "latest",
     "/dev/null", "/dev/full", "/dev/zero", "/nonexistent/dir/file", "/", ".", "..", "x" * 5000,
-    "sim", "docker?", "\x1b[31m", "é", "{{ 3**(3**17) }}", "K={{ missing }}",
+    "sim", "docker?", "\x1b[31m", "é", "{{ 3**(3**17) }}", "K={{ missing }}", "K=\udcff",
+    "\udcff.yaml", "K=" + "9" * 5000, "K=\x00",
 ]  # fmt: skip
 CLI = settings(
     max_examples=CASES or 60,

@@ -215,3 +215,10 @@ def test_a_fifo_dependency_does_not_block_hot_reload(tmp_path: Path) -> None:
     outcome = session.load()  # fails, and fingerprints the files it read, the FIFO among them
     assert not outcome.ok and "is a FIFO" in session.errors[0].message
     assert time.monotonic() - start < 2
+
+
+def test_arguments_that_are_not_utf8_are_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(f"workflow:\n  name: w{{{{ n }}}}\n{TASK}")
+    for argv in (["render", str(tmp_path / "wf.yaml"), "--set", "n=\udcff"], ["\udcff.yaml"]):
+        outcome = run_cli(argv)
+        assert outcome.code == 2 and "is not UTF-8 text" in _one_line(outcome)
