@@ -25,6 +25,10 @@ bench *ARGS:
     bash scripts/bootstrap.sh
     .venv/bin/python -m benchmarks {{ARGS}}
 
+# The long fuzz run over every kind of input (the test suite runs a bounded sample).
+fuzz CASES="100000":
+    PYTHONPATH=. .venv/bin/python -m tests.fuzz.long_run --cases {{CASES}}
+
 # Re-record golden files and SVG snapshots after an intended change.
 snap-update:
     .venv/bin/python -m pytest --snapshot-update

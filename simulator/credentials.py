@@ -33,6 +33,16 @@ def credentials_path() -> Path:
     return Path(base) / "osmo-tui" / "credentials.yaml"
 
 
+def store_present(path: Path) -> bool:
+    """Whether the store is there to check against: a FIFO or a path too long for the file
+    system counts, so that `load_credentials` says what is wrong with it instead of a warning
+    that there is no store."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
 def load_credentials(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Every credential of the file ({} when the file does not exist); SpecErrors, located in
     the credentials file, when it cannot be read or is not `name: {key: value}`."""

@@ -61,6 +61,17 @@ def _normalise(argv: list[str]) -> list[str]:
     return argv
 
 
+def _not_utf8(args: list[str]) -> str:
+    """Why an argument cannot be used ('' if all can): bytes that are not UTF-8 reach Python as
+    lone surrogates, which every later write of the value (stdout, JSON, the sandbox) refuses."""
+    for index, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"argument {index} is not UTF-8 text (byte {exc.start + 1})"
+    return ""
+
+
 def _is_file(text: str) -> bool:
     try:
         return Path(text).is_file()
@@ -103,7 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args_list = _normalise(list(sys.argv[1:] if argv is None else argv))
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    bad = _not_utf8(args_list)
+    if bad:
+        print(f"osmo-tui: error: {bad}", file=sys.stderr)
+        return 2
+    args_list = _normalise(args_list)
     first = args_list[0] if args_list else ""
     parser = build_parser(first if first in COMMANDS else None)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator import inputs
 from simulator.errors import SpecError, crash_log
 from simulator.run.prepare import PreparedRun, PrepareError, extra_dependencies, prepare
 from simulator.run.request import RunRequest
@@ -75,9 +76,9 @@ class Reloader:
     def current_fingerprint(self) -> Fingerprint:
         out = []
         for path in self.dependencies():
-            try:  # a FIFO or a device must not block the watcher: regular files only
-                out.append((str(path), path.read_bytes() if path.is_file() else b""))
-            except OSError:
+            try:  # through the input boundary: a FIFO or /dev/zero dependency must not block
+                out.append((str(path), inputs.read_bytes(path)))
+            except inputs.InputError:
                 out.append((str(path), b""))
         return tuple(out)
 

@@ -67,18 +67,28 @@ def read_meta(run_dir: Path) -> dict[str, Any]:
 
 def events_problem(run_dir: Path) -> str:
     """A quick check for the listing: why events.jsonl cannot be replayed, or ''. Reads the
-    file once (size-capped, UTF-8) and parses its first and last lines."""
+    file once (size-capped, UTF-8) and parses its first and last lines (not every line: a
+    store of long runs must still list at once)."""
     try:
-        lines = _event_lines(run_dir)
-        picks = [(1, lines[0]), (len(lines), lines[-1])] if lines else []
-        for number, line in picks:
-            parse_event(line, number)
+        text = _events_text(run_dir)
+        first, last = text.lstrip(), text.rstrip()
+        if first:
+            parse_event(
+                first[: first.find("\n") % (len(first) + 1)], text[: -len(first)].count("\n") + 1
+            )
+            parse_event(last[last.rfind("\n") + 1 :], last.count("\n") + 1)
     except DamagedRun as exc:
         return str(exc)
     return ""
 
 
-def _event_lines(run_dir: Path) -> list[str]:
+def _event_lines(run_dir: Path) -> list[tuple[int, str]]:
+    """(line number in the file, line) of every non-blank line."""
+    lines = _events_text(run_dir).splitlines()
+    return [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+
+
+def _events_text(run_dir: Path) -> str:
     path = run_dir / "events.jsonl"
     try:
         text = inputs.read_text(path, max_bytes=inputs.MAX_FILE_BYTES)
@@ -88,13 +98,12 @@ def _event_lines(run_dir: Path) -> list[str]:
         raise DamagedRun(f"events.jsonl{at}: {exc.message}") from None
     if text and not text.endswith("\n"):  # the recorder writes whole lines: a cut file
         raise DamagedRun(f"events.jsonl:{text.count(chr(10)) + 1}: truncated (no end of line)")
-    return [line for line in text.splitlines() if line.strip()]
+    return text
 
 
 def read_events(run_dir: Path) -> list[Event]:
     """Every event of the run; DamagedRun at the first line that is not one of ours."""
-    lines = _event_lines(run_dir)
-    return [parse_event(line, number) for number, line in enumerate(lines, 1)]
+    return [parse_event(line, number) for number, line in _event_lines(run_dir)]
 
 
 def parse_event(line: str, number: int) -> Event:

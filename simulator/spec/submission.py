@@ -125,7 +125,7 @@ def check_credentials(
         return []
     path = local_store.credentials_path()
     dependencies.append(path)
-    if not path.is_file():
+    if not local_store.store_present(path):
         names = sorted({name for task in users for name in task.credentials})
         message = (
             f"credentials {', '.join(names)} not checked: no local credential store at {path} "

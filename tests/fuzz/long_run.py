@@ -81,50 +81,63 @@ class Tally:
         }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--cases", type=int, default=int(os.environ.get("OSMO_TUI_FUZZ_CASES", "1000"))
-    )
+    default = int(os.environ.get("OSMO_TUI_FUZZ_CASES", "1000"))
+    parser.add_argument("--cases", type=int, default=default)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-corpus", action="store_true")
     parser.add_argument("--report", help="write the summary JSON here as the run goes")
-    args = parser.parse_args(argv)
-    _isolate()
+    return parser.parse_args(argv)
+
+
+def _corpus(tally: Tally) -> None:
     from tests.fuzz.corpus import cases
+    from tests.fuzz.kinds import KINDS
+
+    for kind, label, data in cases():
+        with tempfile.TemporaryDirectory() as tmp:
+            rng = random.Random(zlib.crc32(f"{kind}/{label}".encode()))
+            tally.add(f"corpus:{kind}", label, KINDS[kind].run(Path(tmp), data, rng))
+
+
+def _mutation(n: int, seed: int, seeds: dict[str, list[str]], tally: Tally) -> None:
     from tests.fuzz.kinds import KINDS
     from tests.fuzz.mutate import mutate
 
+    kinds = [*KINDS, "cli"]
+    kind = kinds[n % len(kinds)]
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "cli":
+            outcome = _cli_case(rng, Path(tmp))
+        else:
+            outcome = KINDS[kind].run(Path(tmp), mutate(rng, rng.choice(seeds[kind])), rng)
+    tally.add(kind, f"seed {seed}", outcome)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    _isolate()
+    from tests.fuzz.kinds import KINDS
+
     tally, start = Tally(), time.perf_counter()
 
-    def checkpoint() -> None:
+    def checkpoint() -> dict[str, Any]:
+        summary = tally.summary(time.perf_counter() - start)
         if args.report:
-            Path(args.report).write_text(
-                json.dumps(tally.summary(time.perf_counter() - start), indent=2)
-            )
+            Path(args.report).write_text(json.dumps(summary, indent=2))
+        return summary
 
     if not args.no_corpus:
-        for kind, label, data in cases():
-            with tempfile.TemporaryDirectory() as tmp:
-                rng = random.Random(zlib.crc32(f"{kind}/{label}".encode()))
-                tally.add(f"corpus:{kind}", label, KINDS[kind].run(Path(tmp), data, rng))
+        _corpus(tally)
         checkpoint()
-    kinds = [*KINDS, "cli"]
     seeds = {name: kind.seeds() for name, kind in KINDS.items()}
     for n in range(args.cases):
-        kind, seed = kinds[n % len(kinds)], args.seed + n
-        rng = random.Random(seed)
-        with tempfile.TemporaryDirectory() as tmp:
-            if kind == "cli":
-                outcome = _cli_case(rng, Path(tmp))
-            else:
-                outcome = KINDS[kind].run(Path(tmp), mutate(rng, rng.choice(seeds[kind])), rng)
-        tally.add(kind, f"seed {seed}", outcome)
+        _mutation(n, args.seed + n, seeds, tally)
         if n % 500 == 0:
             checkpoint()
-    checkpoint()
-    summary = tally.summary(time.perf_counter() - start)
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(checkpoint(), indent=2))
     return 1 if tally.failures else 0
 
 

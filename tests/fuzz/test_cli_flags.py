@@ -3,6 +3,7 @@ as a real program (`python -m osmo_tui.cli.main`): one line and a code, never a 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from tests.fuzz.harness import CASES, assert_clean, run_cli, run_program
 from tests.fuzz.kinds import BASE_WORKFLOW
 
-COMMANDS = ["validate", "render", "graph", "simulate", "runs", "runs list", "runs replay", ""]
+COMMANDS = ["validate", "render", "graph", "simulate", "run --headless", "runs", "runs replay", ""]
 FLAGS = [
     "--set", "--set-string", "--pool-config", "--label", "--priority", "--format", "--scenario",
     "--seed", "--json", "--events", "--junit", "--graph-out", "--explain", "--no-record",
@@ -22,7 +23,8 @@ VALUES = [
     "", "x", "K=V", "K", "=", "a=b=c", "HIGH", "LOW", "nope", "json", "mermaid", "dot", "text",
     "-1", "0", "1e309", "nan", "inf", "99999999999999999999999", "9" * 5000, "latest",
     "/dev/null", "/dev/full", "/dev/zero", "/nonexistent/dir/file", "/", ".", "..", "x" * 5000,
-    "sim", "docker?", "\x1b[31m", "é", "{{ 3**(3**17) }}", "K={{ missing }}",
+    "sim", "docker?", "\x1b[31m", "é", "{{ 3**(3**17) }}", "K={{ missing }}", "K=\udcff",
+    "\udcff.yaml", "K=" + "9" * 5000, "K=\x00",
 ]  # fmt: skip
 CLI = settings(
     max_examples=CASES or 60,
@@ -57,14 +59,18 @@ def _safe(argv: list[str]) -> bool:
 def test_random_command_lines(argv: list[str]) -> None:
     if not _safe(argv):
         return
+    here = os.getcwd()
+    before = set(os.listdir(here))
     with tempfile.TemporaryDirectory() as tmp:
         workflow = Path(tmp) / "wf.yaml"
         workflow.write_text(BASE_WORKFLOW)
         argv = [str(workflow) if a == "WORKFLOW" else a for a in argv]
-        argv = [
-            str(Path(tmp) / "out") if a == "/dev/full" and "--junit" in argv else a for a in argv
-        ]
-        outcome = run_cli(argv)
+        os.chdir(tmp)  # relative output paths (`--junit x`) land in the case's directory
+        try:
+            outcome = run_cli(argv)
+        finally:
+            os.chdir(here)
+    assert set(os.listdir(here)) == before, f"osmo-tui {argv} wrote outside its directory"
     assert_clean(outcome, f"osmo-tui {argv}")
     assert outcome.code in (0, 1, 2), (argv, outcome.code, outcome.err)
 

@@ -205,3 +205,24 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     text = f"workflow:\n  name: w{{{{ n }}}}\n{TASK}"
     line = _one_line(_validate(tmp_path, text, "--set", "n=\x1b[31m"))
     assert "\x1b" not in line and "name: w\\x1b[31m" in line
+
+
+def test_a_fifo_dependency_does_not_block_hot_reload(tmp_path: Path) -> None:
+    from osmo_tui.app.session import Session
+    from simulator.run import RunRequest
+
+    os.mkfifo(tmp_path / "fifo")
+    workflow = f"workflow:\n  name: w\n{TASK}    files:\n    - path: /a\n      localpath: fifo\n"
+    (tmp_path / "wf.yaml").write_text(workflow)
+    session = Session(RunRequest(path=tmp_path / "wf.yaml", record=False))
+    start = time.monotonic()
+    outcome = session.load()  # fails, and fingerprints the files it read, the FIFO among them
+    assert not outcome.ok and "is a FIFO" in session.errors[0].message
+    assert time.monotonic() - start < 2
+
+
+def test_arguments_that_are_not_utf8_are_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text(f"workflow:\n  name: w{{{{ n }}}}\n{TASK}")
+    for argv in (["render", str(tmp_path / "wf.yaml"), "--set", "n=\udcff"], ["\udcff.yaml"]):
+        outcome = run_cli(argv)
+        assert outcome.code == 2 and "is not UTF-8 text" in _one_line(outcome)
