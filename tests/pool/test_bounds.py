@@ -8,6 +8,7 @@ import pytest
 
 from simulator.errors import SpecErrors
 from simulator.pool.config import load_pool
+from tests.pool.helpers import one_pool_error
 
 VALUES = Path(__file__).parent / "data" / "osmo-values.yaml"
 
@@ -30,14 +31,7 @@ VALUES = Path(__file__).parent / "data" / "osmo-values.yaml"
 def test_absurd_numbers_are_one_located_error(
     tmp_path: Path, text: str, where: tuple[int, int], message: str
 ) -> None:
-    path = tmp_path / "pool.yaml"
-    path.write_text(text)
-    with pytest.raises(SpecErrors) as info:
-        load_pool(path)
-    (error,) = info.value.errors
-    assert error.location is not None
-    assert (error.location.line, error.location.column) == where
-    assert error.message.startswith(message)
+    one_pool_error(tmp_path, text, where, message)
 
 
 def test_osmo_configuration_numbers_are_located_in_its_layout(tmp_path: Path) -> None:

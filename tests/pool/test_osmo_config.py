@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.errors import SpecErrors, UsageError
+from simulator.errors import UsageError
 from simulator.pool import resolve
 from simulator.pool.config import load_pool
+from tests.pool.helpers import one_pool_error
 from tests.spec.helpers import errors, load, task, wf
 
 VALUES = Path(__file__).parent / "data" / "osmo-values.yaml"
@@ -91,14 +92,7 @@ def test_pod_template_rendered_for_a_task() -> None:
 def test_not_osmos_shape_is_one_located_error(
     tmp_path: Path, text: str, where: tuple[int, int], message: str
 ) -> None:
-    path = tmp_path / "osmo.yaml"
-    path.write_text(text)
-    with pytest.raises(SpecErrors) as info:
-        load_pool(path)
-    (error,) = info.value.errors
-    assert error.location is not None
-    assert (error.location.line, error.location.column) == where
-    assert error.message.startswith(message)
+    one_pool_error(tmp_path, text, where, message, "osmo.yaml")
 
 
 def test_cli_pool_flag_and_render_pods(tmp_path: Path) -> None:

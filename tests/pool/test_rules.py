@@ -11,6 +11,7 @@ from simulator.pool.resolve import node_of, nodes
 from simulator.pool.rules import ResourceAssertion, draw_table, evaluate, node_failure
 from simulator.pool.tokens import k8_tokens, user_tokens
 from simulator.spec.models import ResourceSpec
+from tests.pool.helpers import one_pool_error
 from tests.spec.helpers import errors, located, task, wf
 
 
@@ -175,16 +176,7 @@ def test_static_rule_failure_is_osmos_two_lines(tmp_path: Path) -> None:
 def test_bad_rules_are_located_in_the_pool_file(
     tmp_path: Path, text: str, where: tuple[int, int], message: str
 ) -> None:
-    from simulator.errors import SpecErrors
-
-    path = tmp_path / "pool.yaml"
-    path.write_text(text)
-    with pytest.raises(SpecErrors) as info:
-        load_pool(path)
-    (error,) = info.value.errors
-    assert error.location is not None and error.location.path == str(path)
-    assert (error.location.line, error.location.column) == where
-    assert error.message.startswith(message)
+    one_pool_error(tmp_path, text, where, message)
 
 
 def test_a_template_that_cannot_render_is_osmos_jinja_failure() -> None:

@@ -41,18 +41,11 @@ def test_bad_speed_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
 
 
-@pytest.mark.slow
-def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -> None:
-    wf = tmp_path / "w.yaml"
-    body = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh, -c, 'sleep {n}']\n"
-    wf.write_text(body.format(n=1))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _watching(wf: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`run FILE --headless --watch` in its own process, once it says it is watching."""
+    argv = [sys.executable, "-m", "osmo_tui.cli.main", "run", str(wf), "--headless", "--watch"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "osmo_tui.cli.main", "run", str(wf), "--headless", "--watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     try:
         assert proc.stderr is not None
@@ -60,7 +53,22 @@ def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -
         while "watching" not in line:
             assert line, "the watch loop ended early"
             line = proc.stderr.readline()
-        time.sleep(0.3)
+    except BaseException:
+        proc.kill()
+        raise
+    time.sleep(0.3)  # the watcher is armed
+    return proc
+
+
+@pytest.mark.slow
+def test_headless_watch_reruns_on_save_and_prints_what_changed(tmp_path: Path) -> None:
+    wf = tmp_path / "w.yaml"
+    body = "workflow:\n  name: w\n  tasks:\n  - name: a\n    image: alpine\n    command: [sh, -c, 'sleep {n}']\n"
+    wf.write_text(body.format(n=1))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = _watching(wf, env)
+    try:
+        assert proc.stderr is not None
         wf.write_text(body.format(n=2))
         changed = proc.stderr.readline()
         assert "w.yaml changed: 1 task changed (a)" in changed
@@ -98,17 +106,9 @@ def test_headless_watch_survives_an_internal_error_in_a_reload(tmp_path: Path) -
     (inject / "sitecustomize.py").write_text(BUG_ON_SECOND_LOAD)
     path = os.pathsep.join([str(inject), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
-    argv = [sys.executable, "-m", "osmo_tui.cli.main", "run", str(wf), "--headless", "--watch"]
-    proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    proc = _watching(wf, env)
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()
-        while "watching" not in line:
-            assert line, "the watch loop ended early"
-            line = proc.stderr.readline()
-        time.sleep(0.3)
         wf.write_text(body.format(n=2))
         assert "w.yaml changed: invalid" in proc.stderr.readline()
         error = proc.stderr.readline()
