@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from typing import Any
@@ -22,7 +21,10 @@ def register(subparsers: Any) -> None:
     replay = sub.add_parser("replay", help="play a recorded run back in the app")
     replay.add_argument("run_id", metavar="ID", help="run id, a unique part of it, or `latest`")
     replay.add_argument(
-        "--speed", default=math.inf, type=parse_speed, help="1x, 10x, 100x or instant"
+        "--speed",
+        default=10.0,
+        type=parse_speed,
+        help="1x, 10x (default), 100x or instant: a replay opens at the start and plays",
     )
     replay.add_argument("--paused", action="store_true", help="open paused (step with n)")
     sub.add_parser("list", help="list recorded runs (the default)")

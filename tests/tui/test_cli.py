@@ -155,3 +155,10 @@ def test_a_run_recorded_by_the_app_replays_with_the_same_graph_and_events(
     for event in events:
         fold(snap, event)
     assert snap.finished and str(snap.status) == "COMPLETED"
+
+
+def test_a_replay_opens_at_the_start_and_plays() -> None:
+    from osmo_tui.cli.main import build_parser
+
+    args = build_parser().parse_args(["runs", "replay", "latest"])
+    assert (args.speed, args.paused) == (10.0, False)
