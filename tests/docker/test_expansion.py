@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from simulator.backends.docker import DockerBackend
+from simulator.backends.docker.options import DockerOptions
 from tests.backends.contract import run_realtime
 from tests.backends.expansion import ExpansionContract
 from tests.docker.conftest import leftovers
@@ -28,6 +29,8 @@ class TestDockerExpansion(ExpansionContract):
     def run_plan(self, plan: Any, tmp_path: Path) -> dict[str, Any]:
         run_dir = tmp_path / f"docker-{tmp_path.name}"
         run_dir.mkdir()
-        report = run_realtime(plan, DockerBackend(grace_period=2), run_dir, timeout=120)
+        report = run_realtime(
+            plan, DockerBackend(DockerOptions(grace_period=2)), run_dir, timeout=120
+        )
         assert leftovers(self.client, run_dir.name) == []
         return report
