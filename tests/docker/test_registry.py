@@ -235,8 +235,10 @@ def test_tasks_of_both_arches_pull_their_variant_of_one_manifest_list(
         for arch in (NATIVE, OTHER)
     }
     ref = images.manifest_list("multi", children)
-    # Same group: both tasks start together and pull the same tag for different platforms.
-    workflow = _workflow(("native", ref, "host"), ("emulated", ref, f"host-{OTHER}"))
+    # Same group: both tasks start together and pull the same tag for different platforms. The
+    # emulated task leads: under qemu it is the slow one, and a lead that ended first would end
+    # the group before the other printed its marker.
+    workflow = _workflow(("emulated", ref, f"host-{OTHER}"), ("native", ref, "host"))
     result = run_workflow(workflow, backend=_backend("missing"))
     assert result.status == "COMPLETED", result.final()
     assert result.logs("native") == [UNAME[NATIVE], f"marker-{NATIVE}"]
