@@ -114,14 +114,14 @@ class KubernetesBackend(WatchHandlers, Backend):
         )
         await self.api.check_access(self._data_pvc)
         await self._discover_nodes()
-        self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
         used = {t.resource.platform or "" for t in plan.tasks.values()}
         pool = self._pool or preflight.default_pool()
         places, warnings = placements(pool, used)
-        if self._check_rules and self._inventory.visible:
+        if self._check_rules and self._inventory.visible:  # before run_id: nothing to clean up
             problems = cluster_problems(plan, pool, self._inventory, places)
             if problems:
                 raise BackendError("\n".join(problems))
+        self.run_id = names.run_id(plan.workflow_id, secrets.token_hex(3))
         self.ctx = objects.Context(
             run=self.run_id,
             namespace=self.conn.namespace,
