@@ -31,9 +31,12 @@ class Loader(_BaseLoader):
         kind = str(node.tag).rsplit(":", 1)[-1]
         try:
             value = super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
-            reason = str(exc).split(";")[0]
-            raise _budget(node, f"cannot read this {kind} value: {reason}") from None
+        except (ValueError, OverflowError, AttributeError, KeyError, TypeError) as exc:
+            # PyYAML's scalar constructors fail with these on bad explicit tags too:
+            # `!!timestamp x` (AttributeError), `!!bool x` (KeyError)
+            reason = str(exc).split(";")[0] if isinstance(exc, ValueError | OverflowError) else ""
+            problem = f"cannot read this {kind} value" + (f": {reason}" if reason else "")
+            raise _budget(node, problem) from None
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
             # 0x-integers escape Python's digit limit, but every str() of them would fail later
             raise _budget(node, f"this {kind} has more than {MAX_INT_BITS} bits")

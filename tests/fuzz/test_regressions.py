@@ -114,6 +114,10 @@ def test_nesting_and_control_characters_are_located() -> None:
         "a:\n  b: x\x00y\n": (1, 6, "#x0000"),
         "a: é\x1b[31m\n": (0, 4, "#x001b"),
         "a: &a [*a]\n": (0, 3, "refers to a value that contains it"),
+        "a: !!timestamp x\n": (0, 3, "cannot read this timestamp value"),
+        "a:\n- !!bool maybe\n": (1, 2, "cannot read this bool value"),
+        "a: 2020-99-99\n": (0, 3, "cannot read this timestamp value: month must be in 1..12"),
+        "a: " + "9" * 5000: (0, 3, "cannot read this int value: Exceeds the limit"),
     }
     for text, (line, column, problem) in cases.items():
         with pytest.raises(Exception) as info:
