@@ -23,7 +23,7 @@ class YamlBudgetError(yaml.MarkedYAMLError):
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Loader(_BaseLoader):
+class Loader(_BaseLoader):  # type: ignore[misc,unused-ignore]  # (PyYAML is untyped)
     """libyaml's safe loader (speed; same marks), whose value errors are located YAML errors:
     `2020-99-99` (a timestamp) or a 5,000-digit integer raise ValueError in PyYAML."""
 
