@@ -226,3 +226,13 @@ def test_arguments_that_are_not_utf8_are_a_usage_error(tmp_path: Path) -> None:
     for argv in (["render", str(tmp_path / "wf.yaml"), "--set", "n=\udcff"], ["\udcff.yaml"]):
         outcome = run_cli(argv)
         assert outcome.code == 2 and "is not UTF-8 text" in _one_line(outcome)
+
+
+def test_an_unclosed_block_is_located_where_it_opens(tmp_path: Path) -> None:
+    """Jinja reports an unclosed block at the end of the dumped text; the string is confirmed."""
+    tasks = "".join(
+        f"  - name: t{i}\n    image: u\n    command: ['{{% raw %}}{body}{{% endraw %}}']\n"
+        for i, body in enumerate(["{% if x %}", "{{ 1 }}", "{{ 2 }}"])
+    )
+    line = _one_line(_validate(tmp_path, f"workflow:\n  name: w\n  tasks:\n{tasks}"))
+    assert "wf.yaml:6:" in line and "Unexpected end of template" in line
