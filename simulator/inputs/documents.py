@@ -23,7 +23,7 @@ class YamlBudgetError(yaml.MarkedYAMLError):
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Loader(_BaseLoader):
+class Loader(_BaseLoader):  # type: ignore[misc,unused-ignore]  # (PyYAML is untyped)
     """libyaml's safe loader (speed; same marks), whose value errors are located YAML errors:
     `2020-99-99` (a timestamp) or a 5,000-digit integer raise ValueError in PyYAML."""
 
@@ -31,9 +31,12 @@ class Loader(_BaseLoader):
         kind = str(node.tag).rsplit(":", 1)[-1]
         try:
             value = super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
-            reason = str(exc).split(";")[0]
-            raise _budget(node, f"cannot read this {kind} value: {reason}") from None
+        except (ValueError, OverflowError, AttributeError, KeyError, TypeError) as exc:
+            # PyYAML's scalar constructors fail with these on bad explicit tags too:
+            # `!!timestamp x` (AttributeError), `!!bool x` (KeyError)
+            reason = str(exc).split(";")[0] if isinstance(exc, ValueError | OverflowError) else ""
+            problem = f"cannot read this {kind} value" + (f": {reason}" if reason else "")
+            raise _budget(node, problem) from None
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
             # 0x-integers escape Python's digit limit, but every str() of them would fail later
             raise _budget(node, f"this {kind} has more than {MAX_INT_BITS} bits")

@@ -167,16 +167,26 @@ def _culprit(
     limits: render.Limits,
 ) -> DocPath:
     """The string that failed: the one written at Jinja's line of the dumped text when Jinja
-    knows it, else the first (in document order) that fails alone, searched in one sandbox."""
+    knows it and it fails alone, else the first (in document order) that fails alone, searched
+    in one sandbox."""
     ordered = sorted(candidates, key=lambda c: [str(p) for p in c[0]])
     if not ordered:
         return ()
     if lineno is not None:
         found = _at_line(text, lineno - 1, {path for path, _ in ordered})
-        if found is not None:
+        # confirmed alone: Jinja puts an unclosed block at the end of the text, not where it opens
+        if found is not None and _fails(dict(ordered)[found], set_only, limits):
             return found
     index = render.first_failing_text([t for _, t in ordered], set_only, limits)
     return ordered[index][0] if index is not None else ordered[0][0]
+
+
+def _fails(text: str, set_only: dict[str, Any], limits: render.Limits) -> bool:
+    try:
+        render.render(text, set_only, limits)
+    except render.RenderError:
+        return True
+    return False
 
 
 def _at_line(text: str, line: int, paths: set[DocPath]) -> DocPath | None:

@@ -15,6 +15,7 @@ from tests.fuzz.mutate import _BOMB
 CRITICAL_VALUES = [
     ".nan", ".inf", "-1", "1e309", "0.0001", "999999999999999999999999", "9" * 5000,
     "0x" + "f" * 3000, "2020-99-99", "[" * 150 + "]" * 150, "{{ 3**(3**17) }}", "&x [*x]",
+    "!!timestamp x", "!!bool x",
 ]  # fmt: skip
 """Put in place of every value of every seed, one at a time."""
 

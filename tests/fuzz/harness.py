@@ -76,8 +76,8 @@ def timed(call: Callable[[], Any], limit: float | None = None) -> tuple[Any, flo
     return result, time.perf_counter() - start, ""
 
 
-def run_cli(argv: list[str]) -> Outcome:
-    """`osmo-tui ARGV` in this process, output captured."""
+def run_cli(argv: list[str], limit: float | None = None) -> Outcome:
+    """`osmo-tui ARGV` in this process, output captured; stopped at twice the limit."""
     from osmo_tui.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -89,7 +89,7 @@ def run_cli(argv: list[str]) -> Outcome:
             except SystemExit as exc:  # argparse's usage errors
                 return exc.code if isinstance(exc.code, int) else 2
 
-    code, seconds, crashed = timed(call)
+    code, seconds, crashed = timed(call, limit)
     return Outcome(code, out.getvalue(), err.getvalue(), seconds, crashed)
 
 

@@ -18,7 +18,8 @@ VALUES = [
     "9" * 5000, "0x" + "f" * 3000, "2020-99-99", "P99999999999D", "99999999999d", "1.5h",
     "10h5m", "true", "null", "~", "[]", "{}", "''", "x" * 5000, "8Ei", "1Pi", "-5Gi", "1e-30",
     "{{ 3**(3**17) }}", "{{ range(10**9)|list }}", "{{ 'a' * 10**10 }}", "{{ missing }}",
-    "{{ [1] * 10**9 }}", "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}"
+    "{{ [1] * 10**9 }}", "!!timestamp x", "!!bool x", "!!set {a: 1}", "!!binary [1]",
+    "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}"
     "{% endfor %}", "*undefined_alias", "&x [*x]", "[" * 150 + "]" * 150, "{a: " * 120 + "}" * 120,
 ]  # fmt: skip
 _BOMB = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(

@@ -111,7 +111,7 @@ class KubernetesBackend(WatchHandlers, Backend):
         used = {t.resource.platform or "" for t in plan.tasks.values()}
         pool = self._pool or preflight.default_pool()
         places, warnings = placements(pool, used)
-        if self._check_rules and self._inventory.visible:
+        if self._check_rules and self._inventory.visible:  # before run_id: nothing to clean up
             problems = cluster_problems(plan, pool, self._inventory, places)
             if problems:  # refused before the run has an id: close() has nothing to sweep
                 raise BackendError("\n".join(problems))
