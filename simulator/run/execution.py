@@ -8,16 +8,20 @@ events.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.engine.events import Event
 from simulator.engine.realtime import current_user
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
+from simulator.errors import OsmoTuiError
 from simulator.run.prepare import PreparedRun
 from simulator.run.request import SimOptions
 from simulator.run.runs import ReplayRun, Run, SimulatedRun
 from simulator.runs.store import RunRecorder, RunStore
+
+if TYPE_CHECKING:
+    from simulator.run.control import Canceller, ControlServer
 
 
 class Execution:
@@ -32,6 +36,8 @@ class Execution:
         self.report: dict[str, Any] | None = None
         self.run_dir: Path | None = recorder.path if recorder is not None else None
         """The run's directory in the run store (None when not recorded)."""
+        self.control: ControlServer | None = None
+        """The local control endpoint (`osmo-tui workflow ...`) while the run is live."""
 
     def absorb(self, events: list[Event]) -> None:
         """Record a batch, then fold it into the snapshot."""
@@ -40,6 +46,8 @@ class Execution:
         snap = self.snapshot
         for event in events:
             fold(snap, event)
+        if self.control is not None:
+            self.control.observe(events)
 
     async def run_to_end(self, *observers: Any) -> dict[str, Any]:
         """Run to the end, absorbing every batch (then each observer sees it); the report."""
@@ -49,11 +57,37 @@ class Execution:
             for observer in observers:
                 observer(events)
 
+        await self.open_control(lambda cancel: observe(self.run.cancel(cancel)))
         try:
             await self.run.run(observe)
         finally:
-            await self.run.close()
+            try:
+                await self.run.close()
+            finally:
+                await self.close_control()
         return self.finish() or build_report(self.snapshot)
+
+    async def open_control(self, cancel: Canceller) -> None:
+        """Serve the control endpoint of a recorded run; `cancel` applies a cancel request."""
+        if self.run_dir is None or self.control is not None:
+            return
+        from simulator.run.control import ControlServer
+
+        control = ControlServer(self, cancel)
+        try:
+            await control.start()
+        except (
+            OSError,
+            OsmoTuiError,
+        ):  # no endpoint (e.g. a read-only store): the run itself goes on
+            await control.close()
+            return
+        self.control = control
+
+    async def close_control(self) -> None:
+        control, self.control = self.control, None
+        if control is not None:
+            await control.close()
 
     def finish(self) -> dict[str, Any] | None:
         """Close the record; a finished run gets its report (the `--json` document)."""
