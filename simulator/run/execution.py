@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine.events import Event
+from simulator.engine.from_spec import plan_from_spec
 from simulator.engine.realtime import current_user
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
@@ -105,11 +106,24 @@ class Execution:
 def start(prepared: PreparedRun, *, replay: list[Event] | None = None) -> Execution:
     """Build the request's `Run` (or a replay of `replay`) and, if asked, its record."""
     request = prepared.request
+    if request.record and replay is None:
+        _claim_workflow_id(prepared)
     run = ReplayRun(replay) if replay is not None else _make_run(prepared)
     recorder = _recorder(prepared, run.backend) if request.record and replay is None else None
     if recorder is not None and not run.stepped:
         _give_run_dir(run, recorder.path)
     return Execution(prepared, run, recorder)
+
+
+def _claim_workflow_id(prepared: PreparedRun) -> None:
+    """A recorded run without an asked-for id gets the store's next free `<name>-N`; the plan
+    is rebuilt with it (tokens and hostnames carry the id) and shared with whoever holds it."""
+    loaded = prepared.loaded
+    if prepared.request.workflow_id is not None or loaded is None:
+        return
+    workflow_id = RunStore().claim_workflow_id(prepared.plan.workflow)
+    if workflow_id != prepared.plan.workflow_id:
+        prepared.plan = plan_from_spec(loaded, workflow_id=workflow_id)
 
 
 def _make_run(prepared: PreparedRun) -> Run:
