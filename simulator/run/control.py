@@ -168,7 +168,9 @@ class ControlServer:
         try:
             path = self.run_dir / "logs" / log_name(task, retry)
             text = path.read_text(errors="replace") if path.exists() else ""
-            for line in text.splitlines():
+            lines = text.splitlines()
+            last = request.get("last")
+            for line in lines[-int(last) :] if last else lines:
                 await _send(writer, {"line": line})
             if request.get("follow"):
                 await self._follow(queue, task, retry, writer)
