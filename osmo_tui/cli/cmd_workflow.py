@@ -31,9 +31,9 @@ def register(subparsers: Any) -> None:
     query.add_argument("--verbose", "-v", action="store_true", help="(every retry is shown)")
     logs = _verb(sub, "logs", "a task's logs (followed while the run is live)", _logs)
     logs.add_argument("--task", "-t", help="the task (required for a live run)")
-    logs.add_argument("--retry-id", "-r", type=int, help="the attempt (default: the latest)")
+    logs.add_argument("--retry-id", "-r", type=_count, help="the attempt (default: the latest)")
     logs.add_argument("--error", action="store_true", help="the task's error (stderr) logs")
-    logs.add_argument("-n", dest="last_n_lines", type=int, help="only the last N lines")
+    logs.add_argument("-n", dest="last_n_lines", type=_count, help="only the last N lines")
     cancel = _verb(sub, "cancel", "cancel a running workflow (or a group or task)", _cancel)
     cancel.add_argument("--message", "-m", default="", help="why it is canceled")
     cancel.add_argument("--force", "-f", action="store_true", help="(accepted, as in OSMO)")
@@ -46,6 +46,13 @@ def register(subparsers: Any) -> None:
         extra = _verb(sub, name, f"{name} into a running task (needs a container)", _no_container)
         extra.add_argument("task", nargs="?", help="the task")
         extra.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (an argparse type: a bad one is a usage error)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text!r}")
+    return int(text)
 
 
 def _verb(sub: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:

@@ -27,14 +27,17 @@ def register_submit(sub: Any) -> None:
         description="Every option of `osmo-tui run` is accepted (--set, --set-string, "
         "--set-env, --pool, --pool-config, --label, --priority, --backend, --scenario, ...).",
     )
+    parser.add_argument(
+        "--format-type", "-t", dest="format_type", choices=("json", "text"), default="text"
+    )
     parser.add_argument("workflow_file", metavar="FILE", help="the workflow file")
     parser.add_argument("run_options", nargs=argparse.REMAINDER, help="options of `osmo-tui run`")
-    parser.set_defaults(func=submit, format_type="text")
+    parser.set_defaults(func=submit)
 
 
-def _split_format(options: list[str]) -> tuple[list[str], str]:
-    """`--format-type/-t X` is submit's own; everything else goes to `run`."""
-    rest, fmt, i = [], "text", 0
+def _split_format(options: list[str], fmt: str) -> tuple[list[str], str]:
+    """`--format-type/-t X` (also after FILE) is submit's own; everything else goes to `run`."""
+    rest, i = [], 0
     while i < len(options):
         if options[i] in ("--format-type", "-t") and i + 1 < len(options):
             fmt, i = options[i + 1], i + 2
@@ -54,7 +57,7 @@ def submit(args: argparse.Namespace) -> int:
     from simulator.run import PrepareError, prepare
     from simulator.runs import RunStore
 
-    options, fmt = _split_format(list(args.run_options))
+    options, fmt = _split_format(list(args.run_options), args.format_type)
     argv = ["run", args.workflow_file, "--headless", *options]
     try:
         run_args = build_parser("run").parse_args(argv)

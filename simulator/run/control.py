@@ -112,7 +112,7 @@ class ControlServer:
                 await self._logs(request, writer)
             else:
                 await _send(writer, self._answer(request))
-        except (ValueError, asyncio.LimitOverrunError) as exc:
+        except (ValueError, TypeError, asyncio.LimitOverrunError) as exc:
             with contextlib.suppress(ConnectionError):
                 await _send(writer, {"ok": False, "error": f"bad request: {exc}"})
         except ConnectionError:
