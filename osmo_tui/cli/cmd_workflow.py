@@ -34,7 +34,9 @@ def register(subparsers: Any) -> None:
     logs.add_argument("--retry-id", "-r", type=_count, help="the attempt (default: the latest)")
     logs.add_argument("--error", action="store_true", help="the task's error (stderr) logs")
     logs.add_argument("-n", dest="last_n_lines", type=_count, help="only the last N lines")
-    cancel = _verb(sub, "cancel", "cancel a running workflow (or a group or task)", _cancel)
+    cancel = sub.add_parser("cancel", help="cancel running workflows (or a group or task)")
+    cancel.add_argument("workflow_ids", metavar="ID", nargs="+", help="workflow or run ids")
+    cancel.set_defaults(func=_cancel)
     cancel.add_argument("--message", "-m", default="", help="why it is canceled")
     cancel.add_argument("--force", "-f", action="store_true", help="(accepted, as in OSMO)")
     cancel.add_argument("--task", help="cancel only this task (osmo-tui extension)")
@@ -134,16 +136,26 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
+    """Each ID in turn; a failure is OSMO's one line and the next ID is still tried."""
+    from simulator.errors import OsmoTuiError
     from simulator.run.workflows import cancel, find
 
-    info = find(args.workflow_id)
+    code, done = 0, []
     scope, name = ("task", args.task) if args.task else ("group", args.group or "")
-    cancel(info, scope if name else "workflow", name, args.message)
+    for ident in args.workflow_ids:
+        try:
+            info = find(ident)
+            cancel(info, scope if name else "workflow", name, args.message)
+        except OsmoTuiError as exc:
+            print(f"Workflow cancelation failed for workflow {ident}: {exc}", file=sys.stderr)
+            code = 1
+            continue
+        done.append(info.workflow_id)
+        if args.format_type != "json":
+            print(f"Cancel job for workflow {info.workflow_id} is submitted!")
     if args.format_type == "json":
-        print(json.dumps({"name": info.workflow_id, "run_id": info.id}))
-    else:
-        print(f"Cancel job for workflow {info.workflow_id} is submitted!")
-    return 0
+        print(json.dumps({"canceled": done}))
+    return code
 
 
 def _spec(args: argparse.Namespace) -> int:

@@ -87,7 +87,7 @@ def cancel(info: RunInfo, scope: str = "workflow", name: str = "", message: str 
     try:
         ask(info.path, request)
     except NotLive:
-        raise OsmoTuiError(f"Workflow {info.workflow_id} is not running") from None
+        raise OsmoTuiError("the workflow is not running") from None
 
 
 def logs(

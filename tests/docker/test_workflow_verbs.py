@@ -82,7 +82,7 @@ def test_live_run_driven_from_other_processes(docker_client: Any, tmp_path: Path
         errors = _osmo("logs", "nap-1", "--task", "napper", "--error", cwd=tmp_path).stdout
         assert errors.splitlines()[1:] == ["warm"]
         again = _osmo("cancel", "nap-1", cwd=tmp_path)
-        assert again.returncode == 1 and "is not running" in again.stderr
+        assert again.returncode == 1 and "is not running" in again.stderr, again.stderr
     finally:
         for ident in ids:
             _osmo("cancel", ident, cwd=tmp_path)

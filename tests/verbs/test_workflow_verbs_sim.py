@@ -60,7 +60,7 @@ def test_clear_errors_for_what_cannot_be_done(tmp_path: Path) -> None:
     (tmp_path / "wf.yaml").write_text(WORKFLOW)
     assert _osmo("submit", "wf.yaml", cwd=tmp_path).returncode == 0
     cases = {
-        ("cancel", "simple-1"): "osmo-tui: Workflow simple-1 is not running",
+        ("cancel", "simple-1"): "cancelation failed for workflow simple-1: the workflow is not",
         ("query", "nope-1"): "osmo-tui: Workflow nope-1 not found in",
         ("exec", "simple-1", "t"): "no container: the simulator runs no tasks",
         ("port-forward", "simple-1", "t"): "no container: the simulator runs no tasks",
@@ -71,6 +71,9 @@ def test_clear_errors_for_what_cannot_be_done(tmp_path: Path) -> None:
         result = _osmo(*args, cwd=tmp_path)
         assert result.returncode in (1, 2), args
         assert len(result.stderr.splitlines()) == 1 and message in result.stderr, args
+    both = _osmo("cancel", "simple-1", "nope-9", cwd=tmp_path)  # OSMO: each id, one line each
+    assert both.returncode == 1 and len(both.stderr.splitlines()) == 2
+    assert "workflow nope-9: Workflow nope-9 not found" in both.stderr
     (tmp_path / "bad.yaml").write_text("workflow:\n  name: bad\n")
     refused = _osmo("submit", "bad.yaml", cwd=tmp_path)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
