@@ -38,7 +38,9 @@ def register(subparsers: Any) -> None:
     cancel.add_argument("workflow_ids", metavar="ID", nargs="+", help="workflow or run ids")
     cancel.set_defaults(func=_cancel)
     cancel.add_argument("--message", "-m", default="", help="why it is canceled")
-    cancel.add_argument("--force", "-f", action="store_true", help="(accepted, as in OSMO)")
+    cancel.add_argument(
+        "--force", "-f", action="store_true", help="force the kill (as the engine's forced cancel)"
+    )
     cancel.add_argument("--task", help="cancel only this task (osmo-tui extension)")
     cancel.add_argument("--group", help="cancel only this group (osmo-tui extension)")
     _format_type(cancel)
@@ -145,7 +147,7 @@ def _cancel(args: argparse.Namespace) -> int:
     for ident in args.workflow_ids:
         try:
             info = find(ident)
-            cancel(info, scope if name else "workflow", name, args.message)
+            cancel(info, scope if name else "workflow", name, args.message, args.force)
         except OsmoTuiError as exc:
             print(f"Workflow cancelation failed for workflow {ident}: {exc}", file=sys.stderr)
             code = 1

@@ -147,7 +147,8 @@ class ControlServer:
         if scope not in ("workflow", "group", "task"):
             return {"ok": False, "error": f"cannot cancel a {scope!r}"}
         message = str(request.get("message") or "Canceled with osmo-tui workflow cancel")
-        cancel = Cancel(scope, str(request.get("name") or ""), message)  # type: ignore[arg-type]
+        name, force = str(request.get("name") or ""), bool(request.get("force"))
+        cancel = Cancel(scope, name, message, force=force)  # type: ignore[arg-type]
         try:
             self._cancel(cancel)
         except OsmoTuiError as exc:

@@ -48,11 +48,16 @@ def stream(
     sock = _connect(run_dir)
     sock.settimeout(timeout)
     with sock, sock.makefile("rb") as answers:
-        sock.sendall(json.dumps(request).encode() + b"\n")
-        for raw in answers:
-            message = json.loads(raw)
-            if isinstance(message, dict):
-                yield message
+        try:
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            for raw in answers:
+                message = json.loads(raw)
+                if isinstance(message, dict):
+                    yield message
+        except ConnectionError:  # the run ended while answering
+            raise NotLive(f"run {run_dir.name} ended before answering") from None
+        except (OSError, ValueError) as exc:  # a timeout, or not our protocol
+            raise OsmoTuiError(f"run {run_dir.name} did not answer: {exc}") from None
 
 
 def ask(run_dir: Path, request: dict[str, Any]) -> dict[str, Any]:

@@ -81,9 +81,11 @@ def spec(info: RunInfo, *, template: bool = False) -> str:
     return path.read_text(errors="replace")
 
 
-def cancel(info: RunInfo, scope: str = "workflow", name: str = "", message: str = "") -> None:
+def cancel(
+    info: RunInfo, scope: str = "workflow", name: str = "", message: str = "", force: bool = False
+) -> None:
     """Cancel the live run (or one of its groups or tasks), as the app's `c` does."""
-    request = {"op": "cancel", "scope": scope, "name": name, "message": message}
+    request = {"op": "cancel", "scope": scope, "name": name, "message": message, "force": force}
     try:
         ask(info.path, request)
     except NotLive:
