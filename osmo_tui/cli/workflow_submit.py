@@ -2,7 +2,8 @@
 
 The spec is loaded and checked here first (an invalid one is refused, as OSMO's service does),
 the run store's next `<name>-N` is claimed, then `osmo-tui run FILE --headless` starts in its
-own session with that id. Submit returns once the run is recorded, so `query` works at once.
+own session with that id (its output: `<run dir>/submit.log`). Submit returns once the run
+is recorded, so `query` works at once.
 """
 
 from __future__ import annotations
@@ -99,11 +100,21 @@ def _spawn(store: Any, argv: list[str], workflow_id: str) -> Path:
     while time.monotonic() < deadline:
         run_dir = _recorded(store, workflow_id)
         if run_dir is not None:
+            _move_output(out_path, run_dir)
             return run_dir
         if child.poll() is not None:
             break
         time.sleep(0.05)
     return _failed(out_path, workflow_id)
+
+
+def _move_output(out_path: Path, run_dir: Path) -> None:
+    """The child's output joins its run (`submit.log`); it keeps writing to the same file."""
+    try:
+        os.link(out_path, run_dir / "submit.log")
+        out_path.unlink()
+    except OSError:  # another file system, or no hard links: it stays where it is
+        pass
 
 
 def _recorded(store: Any, workflow_id: str) -> Path | None:

@@ -53,6 +53,9 @@ def test_submit_then_every_verb_answers_from_the_store(tmp_path: Path) -> None:
     assert "echo hi;" in _osmo("spec", "simple-1", cwd=tmp_path).stdout
     assert "{{greeting}}" in _osmo("spec", "simple-1", "--template", cwd=tmp_path).stdout
     runs = list((Path(os.environ["OSMO_TUI_RUNS_DIR"])).iterdir())
+    (run_dir,) = [p for p in runs if p.is_dir()]
+    assert "workflow simple: FAILED" in (run_dir / "submit.log").read_text()  # the child's output
+    assert not [p for p in runs if p.name.endswith(".out")]
     assert not [p for p in runs if p.is_dir() and (p / "control.sock").exists()]
 
 
