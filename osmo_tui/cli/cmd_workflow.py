@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
     sub.add_parser("list", help="list the workflows of the run store").set_defaults(func=_list)
     query = _verb(sub, "query", "status of a workflow, its groups and tasks", _query)
     _format_type(query)
-    query.add_argument("--verbose", "-v", action="store_true", help="(every retry is shown)")
+    query.add_argument(
+        "--verbose", "-v", action="store_true", help="also show each task's retry id"
+    )
     logs = _verb(sub, "logs", "a task's logs (followed while the run is live)", _logs)
     logs.add_argument("--task", "-t", help="the task (required for a live run)")
     logs.add_argument("--retry-id", "-r", type=_count, help="the attempt (default: the latest)")
@@ -108,10 +110,13 @@ def _query(args: argparse.Namespace) -> int:
     print(f"Status      : {answer['workflow']['status']}")
     print(f"Backend     : {answer['backend']}")
     print(f"Run ID      : {answer['run_id']}\n")
-    rows = [("Task Name", "Retry ID", "Start Time", "Status")]
+    rows: list[tuple[str, ...]] = [("Task Name", "Start Time", "Status")]
+    if args.verbose:  # OSMO's columns: the retry id only when asked
+        rows = [("Task Name", "Retry ID", "Start Time", "Status")]
     for name, task in answer["tasks"].items():
         start = "-" if task["start_time"] is None else f"{task['start_time']:.1f}s"
-        rows.append((name, str(task["retries"]), start, task["status"]))
+        retry = (str(task["retries"]),) if args.verbose else ()
+        rows.append((name, *retry, start, task["status"]))
     _table(rows)
     return 0
 

@@ -46,6 +46,10 @@ def test_submit_then_every_verb_answers_from_the_store(tmp_path: Path) -> None:
     query = json.loads(_osmo("query", "simple-1", "--format-type", "json", cwd=tmp_path).stdout)
     assert query["live"] is False and query["workflow_id"] == "simple-1"
     assert query["tasks"]["t"]["exit_code"] == 3
+    text = _osmo("query", "simple-1", "-v", cwd=tmp_path).stdout.splitlines()
+    assert "Workflow ID : simple-1" in text and "Status      : FAILED" in text
+    assert text[-2].split() == ["Task", "Name", "Retry", "ID", "Start", "Time", "Status"]
+    assert text[-1].split() == ["t", "0", "0.0s", "FAILED"]
     logs = _osmo("logs", "simple-1", "--task", "t", cwd=tmp_path)
     assert logs.stdout.splitlines() == ["Workflow simple-1 has logs:", "hi"]
     errors = _osmo("logs", "simple-1", "--task", "t", "--error", cwd=tmp_path)
