@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,42 +19,19 @@ from typing import TYPE_CHECKING, Any
 from simulator.engine.events import Event, TaskLog
 from simulator.engine.report import build_report
 from simulator.errors import OsmoTuiError
+from simulator.run.control_socket import SOCKET_NAME, bind_address, socket_address
 from simulator.run.runs import Cancel
 from simulator.runs.store import log_name
 
 if TYPE_CHECKING:
     from simulator.run.execution import Execution
 
-SOCKET_NAME = "control.sock"
+__all__ = ["SOCKET_NAME", "TEMPLATE_NAME", "ControlServer", "socket_address"]
+
 TEMPLATE_NAME = "template.yaml"
-_MAX_SUN_PATH = 100
-"""AF_UNIX paths are limited to 108 bytes: a longer run dir gets a short socket and a symlink."""
 _REQUEST_LIMIT = 64 * 1024
 
 Canceller = Callable[[Cancel], None]
-
-
-def socket_address(run_dir: Path) -> str | None:
-    """Where a client connects for this run (None: nothing was ever opened there)."""
-    path = run_dir / SOCKET_NAME
-    if path.is_symlink():
-        return os.readlink(path)
-    return str(path) if path.exists() else None
-
-
-def _bind_address(run_dir: Path) -> str:
-    path = run_dir / SOCKET_NAME
-    if len(str(path)) <= _MAX_SUN_PATH:
-        return str(path)
-    short = Path(tempfile.gettempdir()) / f"osmo-tui-{os.getuid()}"
-    short.mkdir(mode=0o700, exist_ok=True)
-    if short.stat().st_uid != os.getuid() or short.stat().st_mode & 0o077:
-        raise OsmoTuiError(f"{short} is not private to this user: no control endpoint")
-    target = short / (hashlib.sha256(str(run_dir).encode()).hexdigest()[:20] + ".sock")
-    with contextlib.suppress(FileNotFoundError):
-        target.unlink()  # a stale socket of a dead process for the same run dir
-    path.symlink_to(target)
-    return str(target)
 
 
 class ControlServer:
@@ -75,7 +50,7 @@ class ControlServer:
         loaded = self.execution.prepared.loaded
         if loaded is not None:
             (self.run_dir / TEMPLATE_NAME).write_text(loaded.source)
-        self._address = _bind_address(self.run_dir)
+        self._address = bind_address(self.run_dir)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._address)
         self._server = await asyncio.start_unix_server(
