@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -118,6 +119,9 @@ class RunController:
                 await previous.wait()  # containers/pods of the old run are gone before this starts
             self.pending, self.posted = [], False
             active = session.start(run, replay)
+            execution = session.execution
+            if execution is not None:  # `osmo-tui workflow` verbs reach the app's run too
+                await execution.open_control(self.remote_cancel)
             self.osmo.playback.anchor(self.osmo.clock(), active.now)
             self.view.run_started()
             self.view.show_plan()
@@ -129,6 +133,8 @@ class RunController:
             try:
                 await self._wind_down(session.run)
             finally:
+                if session.execution is not None:
+                    await session.execution.close_control()
                 closed.set()  # whatever happened, the next run must not wait forever
 
     async def _wind_down(self, run: Run | None) -> None:
@@ -220,6 +226,17 @@ class RunController:
         self.wake()
         what = "workflow" if scope == "workflow" else f"{scope} {name}"
         self.view.notify(f"Cancel requested for {what}", timeout=3)
+
+    def remote_cancel(self, request: Cancel) -> None:
+        """A cancel from `osmo-tui workflow cancel`: as the `c` key, at the time shown now."""
+        run = self.osmo.session.run
+        if run is None or run.finished:
+            raise OsmoTuiError("the workflow has already finished")
+        at = self.position() if run.stepped else None
+        events = run.cancel(dataclasses.replace(request, at=at))
+        self.retime()
+        self.deliver(events)
+        self.wake()
 
     def position(self) -> float | None:
         """The virtual time shown between events while a stepped run plays (None otherwise)."""

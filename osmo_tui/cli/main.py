@@ -16,7 +16,16 @@ from typing import Any
 
 from simulator.errors import OsmoTuiError, crash_log
 
-COMMANDS: tuple[str, ...] = ("validate", "render", "graph", "simulate", "run", "runs", "gc")
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "render",
+    "graph",
+    "simulate",
+    "run",
+    "runs",
+    "gc",
+    "workflow",
+)
 """Each name maps to `osmo_tui.cli.cmd_<name>`, which must import nothing heavy at module level."""
 
 

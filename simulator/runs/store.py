@@ -183,6 +183,28 @@ class RunStore:
         recorder._write_meta()
         return recorder
 
+    def claim_workflow_id(self, name: str) -> str:
+        """The next `<name>-N` (as OSMO numbers submissions) that no run here has used.
+
+        The claim is a hidden file created exclusively: two processes starting at once get two
+        numbers. Claims are kept, so a number is never handed out twice (OSMO never reuses one)."""
+        pattern = re.compile(re.escape(name) + r"-(\d+)")
+        used = [info.workflow_id for info in self.list()]
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            used += [p.name[1:-3] for p in self.root.glob(".*.id")]
+            numbers = [int(m.group(1)) for u in used if (m := pattern.fullmatch(u))]
+            n = max(numbers, default=0) + 1
+            while True:
+                workflow_id = f"{name}-{n}"
+                try:
+                    os.close(os.open(self.root / f".{workflow_id}.id", os.O_CREAT | os.O_EXCL))
+                    return workflow_id
+                except FileExistsError:
+                    n += 1
+        except OSError as exc:
+            raise UsageError(f"cannot write the run store at {self.root}: {exc.strerror}") from exc
+
     def list(self) -> list[RunInfo]:
         """Every run, oldest first; a damaged one is listed with `damaged` saying why."""
         try:

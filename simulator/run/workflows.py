@@ -1,0 +1,149 @@
+"""OSMO's workflow verbs on local runs: a live run answers at its endpoint, an ended one from disk.
+
+`find` turns a workflow id (`<name>-N`) or a run id into the run's directory; `status`, `spec`,
+`logs` and `cancel` answer the way `osmo workflow query|spec|logs|cancel` do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from simulator.engine.report import build_report
+from simulator.engine.snapshot import RunSnapshot, fold
+from simulator.errors import OsmoTuiError
+from simulator.run.control import TEMPLATE_NAME
+from simulator.run.control_client import NotLive, ask, is_live, stream
+from simulator.runs import RunInfo, RunStore, log_name
+from simulator.runs.reading import read_report
+
+
+class UnknownWorkflow(OsmoTuiError):
+    """No run in the store has this workflow id or run id (exit 1, as OSMO's 404)."""
+
+
+def find(ident: str, store: RunStore | None = None) -> RunInfo:
+    """The run with workflow id `ident` (the latest if several), else with run id `ident`."""
+    store = store or RunStore()
+    runs = store.list()
+    by_workflow = [r for r in runs if r.workflow_id == ident]
+    if by_workflow:
+        return by_workflow[-1]
+    by_run = [r for r in runs if r.id == ident]
+    if by_run:
+        return by_run[0]
+    raise UnknownWorkflow(f"Workflow {ident} not found in {store.root}")
+
+
+def status(info: RunInfo) -> dict[str, Any]:
+    """`{"run_id", "workflow_id", "backend", "live", "workflow", "groups", "tasks"}`."""
+    try:
+        answer = ask(info.path, {"op": "query"})
+        answer.pop("ok", None)
+        return answer
+    except NotLive:
+        pass
+    ids = {"run_id": info.id, "workflow_id": info.workflow_id, "backend": info.backend}
+    report = read_report(info.path) or _folded(info)
+    return {**ids, "live": False, **report}
+
+
+def _folded(info: RunInfo) -> dict[str, Any]:
+    """A run whose process died before its report: its events, folded (what is known)."""
+    from simulator.run.replay import prepare_replay
+
+    prepared, events = prepare_replay(info.id)
+    snap = RunSnapshot.from_plan(prepared.plan)
+    for event in events:
+        fold(snap, event)
+    report = build_report(snap)
+    if not snap.finished:
+        report["workflow"]["status"] = "UNKNOWN"  # nobody will ever finish it
+    return report
+
+
+def list_status(info: RunInfo) -> str:
+    """The status `list` shows: a run recorded as RUNNING whose process is gone is UNKNOWN."""
+    if info.damaged:
+        return "DAMAGED"
+    if info.status == "RUNNING" and not is_live(info.path):
+        return "UNKNOWN"
+    return info.status
+
+
+def spec(info: RunInfo, *, template: bool = False) -> str:
+    """The rendered spec (or, with `template`, the file as submitted, before Jinja)."""
+    name = TEMPLATE_NAME if template else "spec.yaml"
+    path = info.path / name
+    if not path.is_file():
+        raise OsmoTuiError(f"Workflow {info.workflow_id} has no recorded {name}")
+    return path.read_text(errors="replace")
+
+
+def cancel(
+    info: RunInfo, scope: str = "workflow", name: str = "", message: str = "", force: bool = False
+) -> None:
+    """Cancel the live run (or one of its groups or tasks), as the app's `c` does."""
+    request = {"op": "cancel", "scope": scope, "name": name, "message": message, "force": force}
+    try:
+        ask(info.path, request)
+    except NotLive:
+        raise OsmoTuiError("the workflow is not running") from None
+
+
+def logs(
+    info: RunInfo, task: str, retry: int | None = None, last: int | None = None
+) -> Iterator[str]:
+    """A task's lines (the latest attempt unless `retry`); a live run's go on until it ends."""
+    request = {"op": "logs", "task": task, "retry": retry, "follow": True, "last": last}
+    try:
+        answers = stream(info.path, request, timeout=None)
+        for answer in answers:
+            if "line" in answer:
+                yield str(answer["line"])
+            elif not answer.get("ok", False):
+                raise OsmoTuiError(str(answer.get("error")))
+        return
+    except NotLive:
+        pass
+    yield from _tail(_stored_log(info, task, retry).splitlines(), last)
+
+
+def _stored_log(info: RunInfo, task: str, retry: int | None) -> str:
+    tasks = status(info)["tasks"]
+    if task not in tasks:
+        raise OsmoTuiError(f"Workflow {info.workflow_id} has no task {task}")
+    attempt = tasks[task]["retries"] if retry is None else retry
+    path = info.path / "logs" / log_name(task, attempt)
+    return path.read_text(errors="replace") if path.is_file() else ""
+
+
+def all_logs(info: RunInfo, last: int | None = None) -> list[str]:
+    """Without a task: each task's latest attempt so far, its lines prefixed `[task] `."""
+    out: list[str] = []
+    for task, state in status(info)["tasks"].items():
+        path = info.path / "logs" / log_name(task, int(state["retries"]))
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        out += [f"[{task}] {line}" for line in text.splitlines()]
+    return _tail(out, last)
+
+
+def error_logs(info: RunInfo, task: str, last: int | None = None) -> list[str]:
+    """The task's stderr lines so far (OSMO's error logs), from the recorded events."""
+    lines = []
+    path = info.path / "events.jsonl"
+    with path.open(encoding="utf-8", errors="replace") as events:
+        for raw in events:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue  # a line being written right now
+            kind_ok = isinstance(event, dict) and event.get("kind") == "task_log"
+            if kind_ok and event.get("task") == task and event.get("stream") == "stderr":
+                lines.append(str(event.get("line", "")))
+    return _tail(lines, last)
+
+
+def _tail(lines: list[str], last: int | None) -> list[str]:
+    return lines[-last:] if last else lines
