@@ -124,7 +124,9 @@ class KubernetesBackend(WatchHandlers, Backend):
             placements=places,
         )
         if self._simulate is None:
-            self._simulate = self._inventory.all_fake
+            # the outcome annotations steer KWOK pods and a real kubelet ignores them, so a
+            # cluster with both kinds of nodes (the test cluster's real node) gets them too
+            self._simulate = any(n.fake for n in self._inventory.nodes.values())
         self._scenario = outcomes.load(self._scenario_arg) if self._simulate else None
         for message in warnings + preflight.data_warnings(plan, self._data_pvc):
             self.rep.warn(message)
