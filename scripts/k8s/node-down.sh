@@ -45,6 +45,6 @@ stop_one containerd
 if [[ ${1:-} == --purge ]]; then
   # mounts the kubelet left (pod volumes) must go before the directories can
   grep -o " $N/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$N/containerd" "$N/kubelet" "$N/data" "$N/cni-ipam"
+  rm -rf "$N/containerd" "$N/kubelet" "$N/data" "$N/cni-ipam" "$N/pod-logs"
 fi
 echo "node-down.sh: node $NODE_NAME stopped" >&2

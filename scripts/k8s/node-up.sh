@@ -83,7 +83,7 @@ stop_one() {
   for ((i = 0; i < 40; i++)); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.25; done
   kill -9 "$p" 2>/dev/null || true
 }
-mkdir -p "$N/cmd" "$L" "$N/pki" "$N/data" "$N/cni" "$N/certs.d/_default" "$N/kubelet"
+mkdir -p "$N/cmd" "$L" "$N/pki" "$N/data" "$N/cni" "$N/certs.d/_default" "$N/kubelet" "$N/containerd"
 touch "$N/pids"
 
 # ---- the pause image (sandbox) and the stand-in images, in the local registry
@@ -196,6 +196,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   netns_mounts_under_state_dir = true
+  # without CAP_SYS_RESOURCE (sandboxed CI VMs) runc cannot lower a process's oom_score_adj:
+  # the sandbox's -998 would fail every pod ("can't get final child's PID from pipe")
+  restrict_oom_score_adj = true
   enable_cdi = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN"
@@ -250,6 +253,7 @@ failSwapOn: false
 clusterDomain: cluster.local
 clusterDNS: [$GW]
 resolvConf: /etc/resolv.conf
+podLogsDir: $N/pod-logs
 # how often a pod's volumes (the barrier's downward-API file among them) are re-synced at the
 # latest; an annotation change itself triggers a sync at once
 syncFrequency: $SYNC_FREQUENCY

@@ -339,3 +339,27 @@ workflow:
     assert outcome.logs("talk") == ["first", "second"]
     # the first line arrived while the task still ran, seconds before it exited
     assert seen["<exited>"] - seen["first"] > 2.0, seen
+
+
+def test_only_the_node_namespace_lands_on_the_real_node(
+    real_node: RealNode, namespace: str
+) -> None:
+    core = real_node.cluster.core()
+    taints = core.read_node(real_node.name).spec.taints or []
+    assert [(t.key, t.value, t.effect) for t in taints] == [
+        ("osmo-tui/real-node", "true", "NoSchedule")
+    ]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "probe"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+    }
+    # admission (server-side dry run): the node's namespace gets its selector and toleration ...
+    real = core.create_namespaced_pod(real_node.namespace, pod, dry_run="All")
+    assert real.spec.node_selector == {"osmo-tui/real-node": "true"}
+    assert any(t.key == "osmo-tui/real-node" for t in real.spec.tolerations or [])
+    # ... any other namespace gets neither, so the taint keeps its pods on the KWOK nodes
+    other = core.create_namespaced_pod(namespace, pod, dry_run="All")
+    assert not other.spec.node_selector
+    assert not any(t.key == "osmo-tui/real-node" for t in other.spec.tolerations or [])
