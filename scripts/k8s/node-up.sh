@@ -153,7 +153,8 @@ modprobe br_netfilter 2>/dev/null || true
 sysctl -qw net.ipv4.ip_forward=1
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
 if ! ip link show "$BRIDGE" >/dev/null 2>&1; then ip link add "$BRIDGE" type bridge; fi
-ip addr show dev "$BRIDGE" | grep -q "inet $GW/" || ip addr add "$GW/${NODE_CIDR#*/}" dev "$BRIDGE"
+# (a pipe into `grep -q` would fail at random under pipefail: SIGPIPE)
+[[ $(ip -4 addr show dev "$BRIDGE") == *"inet $GW/"* ]] || ip addr add "$GW/${NODE_CIDR#*/}" dev "$BRIDGE"
 ip link set "$BRIDGE" up
 
 # ---- configuration files (a change restarts the component that reads it)
