@@ -30,6 +30,9 @@ if kill -0 "$(pid_of kubelet)" 2>/dev/null; then
   done
 fi
 stop_one kubelet
+# a stopped node leaves the cluster: its NotReady Node would still make the cluster "not all
+# KWOK" to a backend, and a new kubelet registers afresh
+kubectl delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 || true
 if kill -0 "$(pid_of containerd)" 2>/dev/null; then
   for t in $(ctr --address "$SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
     ctr --address "$SOCK" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true

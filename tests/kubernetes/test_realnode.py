@@ -222,7 +222,9 @@ workflow:
     )
     assert outcome.report["workflow"]["status"] == "COMPLETED"
     last_ready = max(v for k, v in ready.items() if k.startswith("task_ready:"))
-    starts = {t: float(outcome.logs(t)[0]) for t in ("lead", "w1", "w2", "w3")}
+    logs = {t: outcome.logs(t) for t in ("lead", "w1", "w2", "w3")}
+    assert all(logs.values()), logs
+    starts = {t: float(lines[0]) for t, lines in logs.items()}
     # no command started before the whole group was ready (10 ms: /proc/uptime's resolution)
     assert min(starts.values()) >= last_ready - 0.02, (starts, ready)
     latency = max(starts.values()) - last_ready
