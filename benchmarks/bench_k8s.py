@@ -181,31 +181,22 @@ def _direct(plan: Any, kubeconfig: str, namespace: str) -> float:
     return time.perf_counter() - started
 
 
-def _real_node(kubeconfig: str) -> bool:
-    """Whether the real node is up (its namespace is where its pods go)."""
-    env = {**os.environ, "KUBECONFIG": kubeconfig}
-    got = subprocess.run(
-        [
-            "kubectl",
-            "get",
-            "node",
-            REAL_NODE,
-            "-o",
-            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
+def _real_node() -> str:
+    """Start or reuse the real node (scripts/k8s/node-up.sh); why not, or "" when it is up."""
+    done = subprocess.run(
+        ["bash", str(SCRIPTS / "node-up.sh")], capture_output=True, text=True, timeout=600
     )
-    return got.returncode == 0 and got.stdout.strip() == "True"
+    lines = done.stderr.strip().splitlines()
+    return "" if done.returncode == 0 else (lines[-1] if lines else "node-up.sh failed")
 
 
 def _real_rows(kubeconfig: str) -> list[dict[str, Any]]:
     name = (
         f"k8s real node: fan-out {REAL_TASKS} tasks (sleep 1 in containers) vs kubectl create+wait"
     )
-    if not _real_node(kubeconfig):
-        print(f"[bench_k8s] skipped: the real node {REAL_NODE} is not up (scripts/k8s/node-up.sh)")
+    why = _real_node()
+    if why:
+        print(f"[bench_k8s] real node skipped: {why}")
         return []
     with tempfile.TemporaryDirectory() as tmp:
         # a pinned tag: pulled once (IfNotPresent), so both sides run from the node's image cache
