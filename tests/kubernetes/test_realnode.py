@@ -365,3 +365,28 @@ def test_only_the_node_namespace_lands_on_the_real_node(
     other = core.create_namespaced_pod(namespace, pod, dry_run="All")
     assert not other.spec.node_selector
     assert not any(t.key == "osmo-tui/real-node" for t in other.spec.tolerations or [])
+
+
+def test_dollar_parentheses_stay_literal_as_on_docker(real_node: RealNode, tmp_path: Path) -> None:
+    # the kubelet would expand `$(GREETING)` (a defined variable) before the shell sees it;
+    # on Docker and in the simulator the shell runs it as a command substitution
+    outcome = run_on_node(
+        real_node,
+        """
+workflow:
+  name: dollars
+  tasks:
+  - name: use
+    image: ubuntu:24.04
+    command: [sh, -c, 'echo "expanded=$(GREETING) value=$OTHER sub=$(echo x)"']
+    environment:
+      GREETING: hi
+      OTHER: $(GREETING)
+""",
+        tmp_path,
+    )
+    assert outcome.report["workflow"]["status"] == "COMPLETED"
+    assert outcome.logs("use") == [
+        "sh: GREETING: not found",  # the shell's command substitution, on stderr
+        "expanded= value=$(GREETING) sub=x",
+    ]

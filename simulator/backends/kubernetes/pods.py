@@ -105,6 +105,16 @@ def host_volumes(spec: dict[str, Any]) -> Volumes:
     return volumes, mounts
 
 
+def _no_expansion(container: dict[str, Any]) -> None:
+    """Keep `$(VAR)` literal, as Docker and the simulator run it: the kubelet expands `$(NAME)`
+    of a defined variable in command, args and env values, and `$$` is its escape for `$`."""
+    container["command"] = [c.replace("$", "$$") for c in container["command"]]
+    container["args"] = [a.replace("$", "$$") for a in container["args"]]
+    for var in container["env"]:
+        if "value" in var:
+            var["value"] = var["value"].replace("$", "$$")
+
+
 def task_pod(
     ctx: Context,
     group: GroupPlan,
@@ -154,6 +164,7 @@ def task_pod(
         "volumeMounts": mounts,
         "resources": resources(task),
     }
+    _no_expansion(container)
     if ctx.image_pull_policy:
         container["imagePullPolicy"] = ctx.image_pull_policy
     if spec.get("privileged"):
