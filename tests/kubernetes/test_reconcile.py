@@ -12,7 +12,8 @@ from simulator.engine.status import TaskStatus
 
 
 def _backend() -> tuple[KubernetesBackend, list[Any]]:
-    backend = KubernetesBackend()
+    # no log following: the handlers are fed by hand, there is no API to read a finished pod's log
+    backend = KubernetesBackend(stream_logs=False)
     events: list[Any] = []
     backend.rep = Reporter(events.append, lambda: 0.0, lambda node: node)
     return backend, events
