@@ -44,6 +44,8 @@ if kill -0 "$(pid_of containerd)" 2>/dev/null; then
 fi
 stop_one coredns
 stop_one containerd
+# the kubelet bind-mounts its root dir onto itself (shared propagation); a restart would stack one more
+mountpoint -q "$N/kubelet" && umount "$N/kubelet" 2>/dev/null
 : >"$N/pids"
 if [[ ${1:-} == --purge ]]; then
   # mounts the kubelet left (pod volumes) must go before the directories can
