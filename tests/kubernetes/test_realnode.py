@@ -390,3 +390,68 @@ workflow:
         "sh: GREETING: not found",  # the shell's command substitution, on stderr
         "expanded= value=$(GREETING) sub=x",
     ]
+
+
+def test_exec_and_port_forward_reach_the_container(real_node: RealNode) -> None:
+    """The kubelet's streaming path (API server -> kubelet -> containerd) that users' `kubectl
+    exec` and `port-forward` take into a task's pod."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import uuid
+
+    env = {**os.environ, "KUBECONFIG": real_node.cluster.kubeconfig}
+    name = f"stream-{uuid.uuid4().hex[:6]}"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": real_node.namespace},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "containers": [
+                {
+                    "name": "c",
+                    "image": "busybox:1.36",
+                    "command": ["sh", "-c", "while true; do echo pong | nc -l -p 8080; done"],
+                }
+            ],
+        },
+    }
+
+    def kubectl(*args: str, timeout: float = 60) -> str:
+        done = subprocess.run(
+            ["kubectl", "-n", real_node.namespace, *args],
+            env=env,
+            input=json.dumps(pod),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    kubectl("create", "-f", "-")
+    try:
+        kubectl("wait", "--for=condition=Ready", f"pod/{name}", "--timeout=60s", timeout=90)
+        assert kubectl("exec", name, "--", "cat", "/etc/hostname").strip() == name
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        forward = subprocess.Popen(
+            ["kubectl", "-n", real_node.namespace, "port-forward", name, f"{port}:8080"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert forward.stdout is not None
+            assert "Forwarding from" in forward.stdout.readline()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                assert conn.recv(64) == b"pong\n"
+        finally:
+            forward.terminate()
+            forward.wait(10)
+    finally:
+        kubectl("delete", "pod", name, "--wait=false")
