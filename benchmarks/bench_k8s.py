@@ -1,4 +1,4 @@
-"""Kubernetes backend overhead: a 100-task fan-out through osmo-tui vs the same pods by kubectl.
+"""Kubernetes backend overhead: a fan-out through osmo-tui vs the same pods by kubectl.
 
 Both sides run on the local control plane (scripts/k8s, started or reused here) in the same
 process run: osmo-tui runs the workflow through the engine and `KubernetesBackend` (prepare,
@@ -7,6 +7,10 @@ create, watch, cleanup); the baseline creates the identical pod manifests with o
 task's KWOK pod "runs" for 1 s, so the ratio is the overhead of driving the run. kubectl handles
 the pods one at a time (create and wait), so a second row compares with the floor: the same pods
 created by parallel API calls and awaited through one watch.
+
+On the real node (scripts/k8s/node-up.sh; skipped with a note when it is not up) a 20-task
+fan-out really runs `sleep 1` in 20 containers, through osmo-tui in the node's namespace (data
+PVC mounted, as users run it) and as the identical pods by `kubectl create` + `kubectl wait`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts" / "k8s"
 TASKS = 100
 TARGET = 1.5
+REAL_TASKS = 20
+REAL_NODE = "osmo-real"
+"""The real node's name, also its namespace (scripts/k8s/versions.sh NODE_NAME)."""
+REAL_PVC = "osmo-data"
 
 
 def _cluster() -> str:
@@ -45,20 +53,20 @@ def _cluster() -> str:
     return str(Path(paths.stdout.strip()) / "admin.kubeconfig")
 
 
-def _plan(tmp: Path) -> Any:
+def _plan(tmp: Path, tasks: int = TASKS, image: str = "busybox") -> Any:
     from simulator.engine.from_spec import plan_from_spec
     from simulator.spec.loader import load_workflow
 
     lines = ["workflow:", "  name: fanout", "  groups:"]
-    for i in range(TASKS):
+    for i in range(tasks):
         lines += [
             f"  - name: g{i}",
             "    tasks:",
             f"    - name: t{i}",
-            "      image: busybox",
+            f"      image: {image}",
             '      command: [sh, -c, "sleep 1"]',
         ]
-    path = tmp / "fanout.yaml"
+    path = tmp / f"fanout-{tasks}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return plan_from_spec(load_workflow(path), workflow_id="fanout-1")
 
@@ -84,12 +92,13 @@ def _namespace(kubeconfig: str) -> str:
     raise RuntimeError("namespace never got its default ServiceAccount")
 
 
-def _ours(plan: Any, kubeconfig: str, namespace: str) -> float:
+def _ours(plan: Any, kubeconfig: str, namespace: str, data_pvc: str | None = None) -> float:
     from simulator.backends.kubernetes import KubernetesBackend
     from simulator.engine.realtime import RealtimeRun
 
     started = time.perf_counter()
-    backend = KubernetesBackend(KubeOptions(kubeconfig=kubeconfig, namespace=namespace))
+    options = KubeOptions(kubeconfig=kubeconfig, namespace=namespace, data_pvc=data_pvc)
+    backend = KubernetesBackend(options)
     status = asyncio.run(RealtimeRun(plan, backend).run(lambda event: None))
     elapsed = time.perf_counter() - started
     if str(status) != "COMPLETED":
@@ -97,11 +106,15 @@ def _ours(plan: Any, kubeconfig: str, namespace: str) -> float:
     return elapsed
 
 
-def _manifests(plan: Any, namespace: str, run: str) -> list[dict[str, Any]]:
+def _manifests(
+    plan: Any, namespace: str, run: str, data_pvc: str | None = None
+) -> list[dict[str, Any]]:
     """The pods the backend creates for the plan (same spec, same KWOK outcome annotations)."""
     from simulator.backends.kubernetes import objects, outcomes, pods
 
-    ctx = objects.Context(run=run, namespace=namespace, workflow_id=plan.workflow_id, owner="bench")
+    ctx = objects.Context(
+        run=run, namespace=namespace, workflow_id=plan.workflow_id, owner="bench", data_pvc=data_pvc
+    )
     scenario = outcomes.load(None)
     out = []
     for name, task in plan.tasks.items():
@@ -112,12 +125,13 @@ def _manifests(plan: Any, namespace: str, run: str) -> list[dict[str, Any]]:
     return out
 
 
-def _baseline(plan: Any, kubeconfig: str, namespace: str, tmp: Path) -> float:
+def _baseline(
+    plan: Any, kubeconfig: str, namespace: str, tmp: Path, data_pvc: str | None = None
+) -> float:
     run = f"kubectl-{uuid.uuid4().hex[:6]}"
     path = tmp / "pods.json"
-    path.write_text(
-        json.dumps({"apiVersion": "v1", "kind": "List", "items": _manifests(plan, namespace, run)})
-    )
+    items = _manifests(plan, namespace, run, data_pvc)
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     selector = f"osmo-tui/run={run}"
     started = time.perf_counter()
     _kubectl("create", "-f", str(path), kubeconfig=kubeconfig)
@@ -129,8 +143,9 @@ def _baseline(plan: Any, kubeconfig: str, namespace: str, tmp: Path) -> float:
         "pod",
         "-l",
         selector,
-        "--timeout=120s",
+        "--timeout=180s",
         kubeconfig=kubeconfig,
+        timeout=240,
     )
     _kubectl(
         "delete", "-n", namespace, "pods", "-l", selector, "--wait=false", kubeconfig=kubeconfig
@@ -169,6 +184,41 @@ def _direct(plan: Any, kubeconfig: str, namespace: str) -> float:
     return time.perf_counter() - started
 
 
+def _real_node() -> str:
+    """Start or reuse the real node (scripts/k8s/node-up.sh); why not, or "" when it is up."""
+    done = subprocess.run(
+        ["bash", str(SCRIPTS / "node-up.sh")], capture_output=True, text=True, timeout=600
+    )
+    lines = done.stderr.strip().splitlines()
+    return "" if done.returncode == 0 else (lines[-1] if lines else "node-up.sh failed")
+
+
+def _real_rows(kubeconfig: str) -> list[dict[str, Any]]:
+    name = (
+        f"k8s real node: fan-out {REAL_TASKS} tasks (sleep 1 in containers) vs kubectl create+wait"
+    )
+    why = _real_node()
+    if why:
+        print(f"[bench_k8s] real node skipped: {why}")
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        # a pinned tag: pulled once (IfNotPresent), so both sides run from the node's image cache
+        plan = _plan(Path(tmp), REAL_TASKS, "busybox:1.36")
+        _ours(plan, kubeconfig, REAL_NODE, REAL_PVC)  # warm-up: the image lands on the node
+        ours = min(_ours(plan, kubeconfig, REAL_NODE, REAL_PVC) for _ in range(2))
+        base = min(_baseline(plan, kubeconfig, REAL_NODE, Path(tmp), REAL_PVC) for _ in range(2))
+    return [
+        {
+            "name": name,
+            "value": round(ours, 3),
+            "baseline": round(base, 3),
+            "ratio": round(ours / base, 3),
+            "target": TARGET,
+            "unit": "s",
+        }
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     kubeconfig = _cluster()
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,6 +247,7 @@ def run() -> list[dict[str, Any]]:
             "target": None,
             "unit": "s",
         },
+        *_real_rows(kubeconfig),
     ]
 
 

@@ -6,6 +6,8 @@ set -uo pipefail
 # shellcheck source=versions.sh
 source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
 W=${1:-$RUN_DIR}
+# the real node first (node-down.sh): it deletes its pods through the API server
+OSMO_TUI_K8S_RUN=$W bash "$(dirname "${BASH_SOURCE[0]}")/node-down.sh"
 [[ -f $W/pids ]] || exit 0
 tac "$W/pids" | while read -r pid name; do
   kill "$pid" 2>/dev/null || continue

@@ -42,7 +42,9 @@ alive() { # every recorded pid still runs
   ((n == 5))
 }
 healthy() {
-  alive && curl -fsS "${TLS[@]}" "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1 &&
+  # an API server started by an older up.sh lacks the admission plugins the real node relies on
+  grep -q PodTolerationRestriction "$W/cmd/kube-apiserver.sh" 2>/dev/null &&
+    alive && curl -fsS "${TLS[@]}" "https://127.0.0.1:$APISERVER_PORT/readyz" >/dev/null 2>&1 &&
     curl -fsS "http://127.0.0.1:$KWOK_PORT/healthz" >/dev/null 2>&1
 }
 wait_for() { # what, seconds, command...
@@ -110,6 +112,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
   --service-cluster-ip-range="$SVC_CIDR" \
   --authorization-mode=Node,RBAC \
+  --enable-admission-plugins=PodNodeSelector,PodTolerationRestriction \
   --allow-privileged=true \
   --kubelet-preferred-address-types=InternalIP,Hostname \
   --kubelet-client-certificate="$P/admin.crt" --kubelet-client-key="$P/admin.key" \

@@ -99,6 +99,44 @@ def kube_cluster() -> Iterator[Cluster]:
         cluster.script("up.sh", str(bin_dir), str(run_dir), str(SCRIPTS / "nodes.yaml"))
 
 
+@dataclass
+class RealNode:
+    """The real node of the test cluster (scripts/k8s/node-up.sh) and its conventions."""
+
+    cluster: Cluster
+    name: str = "osmo-real"
+    namespace: str = "osmo-real"
+    """Pods created here run on the real node only (and nowhere else)."""
+    pvc: str = "osmo-data"
+
+    def backend(self, *, pool: Any = None, **options: Any) -> KubernetesBackend:
+        """A backend for the node's namespace with its data PVC (tasks' data flows over it)."""
+        options.setdefault("grace_seconds", 2)
+        kube = KubeOptions(
+            kubeconfig=self.cluster.kubeconfig,
+            namespace=self.namespace,
+            data_pvc=self.pvc,
+            **options,
+        )
+        return KubernetesBackend(kube, pool=pool)
+
+
+@pytest.fixture(scope="session")
+def real_node(kube_cluster: Cluster) -> RealNode:
+    """Start or reuse the real node (kubelet + containerd + CNI + CoreDNS); skip/fail without it.
+
+    The control plane fixture stops it with the control plane under CI (down.sh)."""
+    if os.geteuid() != 0:
+        _missing("the real node needs root (kubelet: mounts, cgroups, network namespaces)")
+    if not (kube_cluster.bin_dir / "kubelet").is_file():
+        _missing(f"{kube_cluster.bin_dir / 'kubelet'} is not built (run scripts/k8s/build-node.sh)")
+    try:
+        kube_cluster.script("node-up.sh", timeout=600)
+    except (RuntimeError, subprocess.TimeoutExpired) as err:
+        _missing(f"the real node did not start: {err}")
+    return RealNode(kube_cluster)
+
+
 def wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
     """Poll a cheap test-side predicate (tests only: the backend itself never polls)."""
     deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.backends.kubernetes import KubernetesBackend
+from simulator.backends.kubernetes.options import KubeOptions
 from simulator.backends.kubernetes.podstatus import Phase
 from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.engine.events import TaskExited, TaskFailed
@@ -12,7 +13,8 @@ from simulator.engine.status import TaskStatus
 
 
 def _backend() -> tuple[KubernetesBackend, list[Any]]:
-    backend = KubernetesBackend()
+    # no log following: the handlers are fed by hand, there is no API to read a finished pod's log
+    backend = KubernetesBackend(KubeOptions(stream_logs=False))
     events: list[Any] = []
     backend.rep = Reporter(events.append, lambda: 0.0, lambda node: node)
     return backend, events

@@ -22,7 +22,7 @@ OUTPUT = "/osmo/data/output"
 INPUT = "/osmo/data/input"
 PODINFO = "/osmo/run/podinfo"
 BARRIER_WAIT = (
-    f'while [ "$(cat {PODINFO}/released 2>/dev/null)" != true ]; do sleep 0.5; done; exec "$@"'
+    f'while [ "$(cat {PODINFO}/released 2>/dev/null)" != true ]; do sleep 0.1; done; exec "$@"'
 )
 """Holds the user command until the backend marks the pod released (the group barrier)."""
 _HOST_TOKEN = re.compile(r"{{[ ]*host:([A-Za-z0-9_-]+)[ ]*}}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from simulator.backends.kubernetes.podstatus import Observation, Phase
 from simulator.engine.events import (
@@ -38,7 +39,10 @@ class Attempt:
     """We deleted its pod (kill, cleanup): later events about it are not news."""
     created_rv: int = 0
     slow_timer: asyncio.TimerHandle | None = None
-    followers: set[str] = field(default_factory=set)
+    log: threading.Thread | None = None
+    """The pod's log follower, once started (real nodes, or KWOK with stream_logs)."""
+    drained: bool = False
+    """The pod ended and its log was drained (or given up on): report the end now."""
 
     @property
     def live(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,6 +17,9 @@ from simulator.backends.kubernetes.inventory import Inventory, node_info
 from simulator.backends.kubernetes.objects import Context
 from simulator.backends.kubernetes.podstatus import Phase, observe
 from simulator.backends.kubernetes.state import Attempt, Reporter
+
+LOG_DRAIN_SECONDS = 5.0
+"""How long a finished pod's end waits for the rest of its log to arrive."""
 
 
 class WatchHandlers:
@@ -84,9 +88,29 @@ class WatchHandlers:
                 att,
                 f"{obs.reason} for more than {obs.slow_failure / 60:g} minutes",
             )
+        node = obs.node or att.node
+        if obs.phase is Phase.DONE and not att.drained and (obs.status is None or att.log):
+            # the container ran: its end is reported once its log has drained (the kubelet
+            # closes the stream when the container exits), so a task's output precedes its end
+            # as on Docker, and a task too short to be seen running still has its log read
+            follower = self._follow_logs(att, node)
+            if follower is not None and self._real(node):
+                att.drained = True
+                self._track(self._after_drain(att, follower, etype, pod))
+                return
         self.rep.observe(att, obs)
         if att.phase >= Phase.READY and att.live:
-            self._follow_logs(att, obs.node or att.node)
+            self._follow_logs(att, node)
+
+    async def _after_drain(
+        self, att: Attempt, follower: threading.Thread, etype: str, pod: dict[str, Any]
+    ) -> None:
+        await self._loop.run_in_executor(None, follower.join, LOG_DRAIN_SECONDS)
+        self._on_pod(etype, pod)
+
+    def _real(self, node: str) -> bool:
+        info = self._inventory.nodes.get(node)
+        return info is None or not info.fake
 
     def _on_sync(self, payload: tuple[list[dict[str, Any]], str]) -> None:
         """A fresh list (start, or after the server forgot our version): reconcile every attempt.
@@ -144,21 +168,22 @@ class WatchHandlers:
                 att.deleting = True
                 self._track(self.api.delete_pod(att.pod, 0))
 
-    def _follow_logs(self, att: Attempt, node: str) -> None:
-        """Follow the pod's log (None: on real nodes only; KWOK serves logs only from Logs objects)."""
-        info = self._inventory.nodes.get(node)
-        fake = info is not None and info.fake
-        if self._stream_logs is False or att.pod in att.followers:
-            return
-        if self._stream_logs is None and fake:
-            return
-        att.followers.add(att.pod)
+    def _follow_logs(self, att: Attempt, node: str) -> threading.Thread | None:
+        """Follow the pod's log (None: on real nodes only; KWOK serves logs only from Logs objects).
+
+        Returns the attempt's follower (started once), or None when its log is not followed."""
+        if att.log is not None:
+            return att.log
+        if self._stream_logs is False or (self._stream_logs is None and not self._real(node)):
+            return None
         task, retry = att.task, att.retry
 
         def post(_kind: str, line: Any) -> None:
             self._threadsafe(lambda _k, text: self.rep.log(task, retry, text), "log", line)
 
-        LogFollower(self.api.rest, self.ctx.namespace, att.pod, post).start()
+        att.log = LogFollower(self.api.rest, self.ctx.namespace, att.pod, post)
+        att.log.start()
+        return att.log
 
 
 def _int(value: Any) -> int:
