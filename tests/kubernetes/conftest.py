@@ -207,11 +207,9 @@ def runner(kube_cluster: Cluster, namespace: str, tmp_path: Any) -> Callable[...
 
     @contextlib.asynccontextmanager
     async def make(p: Plan, **options: Any) -> AsyncIterator[Run]:
-        backend = KubernetesBackend(
-            KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace),
-            pool=POOL,
-            **options,
-        )
+        """`options`: fields of KubeOptions (e.g. simulate_outcomes) for this run."""
+        kube = KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, **options)
+        backend = KubernetesBackend(kube, pool=POOL)
         run = Run(backend, p)
         await backend.prepare(p, tmp_path, run.events.append)
         try:
