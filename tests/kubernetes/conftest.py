@@ -206,10 +206,12 @@ def runner(kube_cluster: Cluster, namespace: str, tmp_path: Any) -> Callable[...
     """`async with runner(plan, **options) as run:` a prepared backend, closed at the end."""
 
     @contextlib.asynccontextmanager
-    async def make(p: Plan, **options: Any) -> AsyncIterator[Run]:
+    async def make(
+        p: Plan, *, scenario: Any = None, credentials: Any = None, **options: Any
+    ) -> AsyncIterator[Run]:
         """`options`: fields of KubeOptions (e.g. simulate_outcomes) for this run."""
         kube = KubeOptions(kubeconfig=kube_cluster.kubeconfig, namespace=namespace, **options)
-        backend = KubernetesBackend(kube, pool=POOL)
+        backend = KubernetesBackend(kube, pool=POOL, scenario=scenario, credentials=credentials)
         run = Run(backend, p)
         await backend.prepare(p, tmp_path, run.events.append)
         try:
