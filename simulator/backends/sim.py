@@ -82,8 +82,13 @@ class SimRun:
         seed: int | None = None,
         pool: Any = None,
         user: str = "osmo-tui",
+        *,
+        keep_snapshot: bool = True,
     ) -> None:
+        """`keep_snapshot=False`: the caller folds the events itself (the run pipeline's
+        Execution), so `snapshot` is not kept and no event is held for it."""
         self.plan = plan
+        self._keep = keep_snapshot
         self.scenario = scenario or Scenario()
         self.seed = seed if seed is not None else (self.scenario.seed or 0)
         self.user = user
@@ -131,6 +136,8 @@ class SimRun:
     @property
     def snapshot(self) -> RunSnapshot:
         """The run's state folded over every event so far (folded on demand: cheap to skip)."""
+        if not self._keep:
+            raise BackendError("this simulated run's events are folded by its caller")
         snap = self._snapshot
         if snap is None:
             with gc_paused():
@@ -181,7 +188,8 @@ class SimRun:
             _, _, key = head[2].popleft()
             del self._timers[key]
             self._feed(TimerFired(time, key))
-        self._unfolded.extend(out)
+        if self._keep:
+            self._unfolded.extend(out)
         return out
 
     def run_to_end(self) -> list[Event]:
@@ -207,7 +215,8 @@ class SimRun:
         out: list[Event] = []
         self._out = out
         self._feed(CancelRequested(self.now, scope, name, message, self.user))
-        self._unfolded.extend(out)
+        if self._keep:
+            self._unfolded.extend(out)
         return out
 
     def explain(self) -> list[str]:

@@ -138,6 +138,7 @@ def _make_run(prepared: PreparedRun) -> Run:
             seed=request.seed,
             pool=prepared.pool,
             user=current_user(),
+            keep_snapshot=False,  # the Execution folds every event itself
         )
         return SimulatedRun(sim)
     from simulator.run.live import live_run
