@@ -50,9 +50,11 @@ while :; do
   $B setsid "$exe" "$@" < /dev/null &
   child=$!
   set -- "$first" "$@"
-  wait "$child"
+  # the shell reports a job ended by a signal ("Killed") while it reaps it: that is the shell's
+  # word, not the task's output, so its waits write nothing
+  wait "$child" 2>/dev/null
   rc=$?
-  while $B kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
+  while $B kill -0 "$child" 2>/dev/null; do wait "$child" 2>/dev/null; rc=$?; done
   child=""
   [ "$restart" = 1 ] && continue
   exit "$rc"
