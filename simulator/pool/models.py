@@ -139,6 +139,19 @@ class PoolConfig(BaseModel):
     source: str | None = Field(default=None, exclude=True)
     """The pool-config file merged into this pool, if any."""
 
+    @field_validator("default_exit_actions", mode="after")
+    @classmethod
+    def _exit_actions(cls, value: dict[str, str]) -> dict[str, str]:
+        """Checked here, as a workflow's exitActions are: a bad one is the pool file's error,
+        not a failure later while planning."""
+        from simulator.common.units import parse_exit_codes
+
+        for key, codes in value.items():
+            if key.upper() not in ("COMPLETE", "FAIL", "RESCHEDULE"):
+                raise ValueError(f"unknown exit action {key!r}: use COMPLETE, FAIL or RESCHEDULE")
+            parse_exit_codes(str(codes))  # its ValueError names the codes, as OSMO's does
+        return value
+
     @field_validator("max_render_memory", mode="before")
     @classmethod
     def _memory(cls, value: Any) -> str:

@@ -43,3 +43,16 @@ def test_osmo_configuration_numbers_are_located_in_its_layout(tmp_path: Path) ->
     (error,) = info.value.errors
     assert error.location is not None and (error.location.line, error.location.column) == (5, 20)
     assert error.message == "max_num_tasks: Input should be less than or equal to 1000000"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("default_exit_actions: {RESCHEDULE: -5Gi}\n", (1, 23), "Invalid exit codes -5Gi"),
+        ("default_exit_actions: {RETRY: '1'}\n", (1, 23), "unknown exit action 'RETRY'"),
+    ],
+)  # found by the long fuzz run: planning raised ValueError (exit 70) on these
+def test_default_exit_actions_are_checked_with_the_pool(
+    tmp_path: Path, text: str, where: tuple[int, int], message: str
+) -> None:
+    one_pool_error(tmp_path, text, where, message)
