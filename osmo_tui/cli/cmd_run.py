@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             return run_headless_watching(args, request)
         from osmo_tui.cli.cmd_simulate import run_headless
 
-        return run_headless(args)
+        return run_headless(args, request)
     from osmo_tui.app.app import make_app
 
     app = make_app(request, speed=args.speed, paused=args.paused, watch=not args.no_watch)

@@ -92,11 +92,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_headless)
 
 
-def run_headless(args: argparse.Namespace) -> int:
-    """Run FILE without the app on the chosen backend; print the timeline or the JSON report."""
-    from osmo_tui.cli.request import run_request
+def run_headless(args: argparse.Namespace, request: Any = None) -> int:
+    """Run FILE without the app on the chosen backend; print the timeline or the JSON report.
 
-    request = run_request(args)
+    `request`: the run already built from `args` (by `run`), so the flags are read once."""
+    if request is None:
+        from osmo_tui.cli.request import run_request
+
+        request = run_request(args)
     try:
         return _once(args, request)
     except BrokenPipeError:  # `osmo-tui simulate ... | head`: the reader left, nothing to say
