@@ -129,6 +129,7 @@ class RunController:
                 await self._play(active)
             else:
                 await active.run(self.deliver)
+            self._announce_unfinished()
         finally:
             try:
                 await self._wind_down(session.run)
@@ -136,6 +137,14 @@ class RunController:
                 if session.execution is not None:
                     await session.execution.close_control()
                 closed.set()  # whatever happened, the next run must not wait forever
+
+    def _announce_unfinished(self) -> None:
+        """A replayed record that stops unfinished ends UNKNOWN, and says why (once)."""
+        self.absorb_pending()
+        ended = self.osmo.session.unfinished_end()
+        if ended:
+            self.view.notify(ended, title="Run ended", severity="warning", timeout=6)
+            self.view.update_header()
 
     async def _wind_down(self, run: Run | None) -> None:
         """End the run on the record (canceled if unfinished), close its backend, close the record."""

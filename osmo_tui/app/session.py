@@ -84,6 +84,8 @@ class Session:
         self.phases: dict[str, dict[str, float]] = {}
         """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
+        self.recorded_end = ""
+        """A replay of a run whose process died: why its record stops before the end."""
 
     # --- what the last good load gave --------------------------------------------------------
 
@@ -148,6 +150,18 @@ class Session:
         else:
             self.execution = start(prepared, replay=replay)
         return self.execution.run
+
+    def unfinished_end(self) -> str:
+        """A replay played to the end of a record that never finished: the reason it shows
+        instead of RUNNING ('' otherwise)."""
+        run, snap = self.run, self.snapshot
+        if run is None or snap is None or snap.finished or not run.finished:
+            return ""
+        if self.recorded_end:
+            return f"UNKNOWN: {self.recorded_end}"
+        if run.backend == "replay":
+            return "UNKNOWN: the record ends here (its run did not finish)"
+        return ""
 
     def backend_name(self) -> str:
         run = self.run

@@ -170,6 +170,7 @@ class MainScreen(Screen[None]):
             note=self._view_state(),
             virtual_now=self.virtual_now(),
             capabilities=run.capabilities() if run is not None else ("", ()),
+            ended=session.unfinished_end() if self.scrub is None else "",
         )
 
     def _view_state(self) -> str:
