@@ -213,14 +213,44 @@ class RunController:
         else:
             self.view.notify("Run restarted", timeout=2)
 
+    def confirm_cancel(self, scope: CancelScope, name: str = "") -> None:
+        """Ask first (a cancel cannot be undone), then cancel through `cancel` at the time shown
+        when the answer comes."""
+        from osmo_tui.app.screens.dialogs import ConfirmDialog
+
+        refusal = self._cannot_cancel(scope)
+        if refusal:
+            self.view.notify(refusal, severity="warning", timeout=3)
+            return
+        snap = self.osmo.session.snapshot
+        if scope == "group" and snap is not None and name in snap.groups:
+            tasks = ", ".join(snap.groups[name].tasks)
+            title, body = f"Cancel group {name}?", f"Its tasks ({tasks}) end FAILED_CANCELED."
+        else:
+            what = snap.workflow_id if snap is not None else "the workflow"
+            title = f"Cancel workflow {what}?"
+            body = "Every task still running or waiting ends FAILED_CANCELED."
+
+        def answered(yes: object) -> None:
+            if yes is True:
+                self.cancel(scope, name, self.position())
+
+        self.view.app.push_screen(ConfirmDialog(title, body, yes=f"cancel the {scope}"), answered)
+
+    def _cannot_cancel(self, scope: CancelScope) -> str:
+        run = self.osmo.session.run
+        if run is None or run.finished:
+            return "Nothing is running"
+        if not run.can_cancel or (scope != "workflow" and not run.can_cancel_task):
+            return f"This run cannot cancel a {scope}"
+        return ""
+
     def cancel(self, scope: CancelScope, name: str, position: float | None) -> None:
         """Cancel the workflow, a group or a task; `position` is the virtual time shown now."""
         run = self.osmo.session.run
-        if run is None or run.finished:
-            self.view.notify("Nothing is running", severity="warning", timeout=3)
-            return
-        if not run.can_cancel or (scope == "task" and not run.can_cancel_task):
-            self.view.notify(f"This run cannot cancel a {scope}", severity="warning", timeout=3)
+        refusal = self._cannot_cancel(scope)
+        if run is None or refusal:
+            self.view.notify(refusal, severity="warning", timeout=3)
             return
         request = Cancel(
             scope, name, "Canceled from osmo-tui", at=position if run.stepped else None

@@ -4,7 +4,7 @@
 
     [keys]
     quit = "q,ctrl+q"
-    cancel_workflow = "C"
+    cancel_workflow = "ctrl+k"
 
 Ids are the first column of `KEYS`; values are Textual key names, comma-separated.
 """
@@ -26,7 +26,8 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("quit", "q", "quit", "Quit"),
     ("help", "question_mark", "help", "Help: every key"),
     ("rerun", "r", "rerun", "Start / re-run"),
-    ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow"),
+    ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow (asks first)"),
+    ("cancel_group", "C", "cancel_group", "Cancel the selected task's group (asks first)"),
     ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
     ("pause", "space", "pause", "Pause / resume playback"),
     ("step", "n", "step", "Step to the next event"),

@@ -328,7 +328,14 @@ class MainScreen(Screen[None]):
         self.runs.rerun()
 
     def action_cancel_workflow(self) -> None:
-        self.runs.cancel("workflow", "", self.runs.position())
+        self.runs.confirm_cancel("workflow")
+
+    def action_cancel_group(self) -> None:
+        snap = self.view_snapshot()
+        if self.selected is None or snap is None or self.selected not in snap.tasks:
+            self.notify("Select a task of the group first", severity="warning", timeout=3)
+            return
+        self.runs.confirm_cancel("group", snap.tasks[self.selected].group)
 
     def action_cancel_task(self) -> None:
         if self.selected is None:
