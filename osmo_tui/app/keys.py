@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow (asks first)"),
     ("cancel_group", "C", "cancel_group", "Cancel the selected task's group (asks first)"),
     ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
+    ("root_cause", "w", "root_cause", "Why it failed: the task that failed first, at its error"),
     ("pause", "space", "pause", "Pause / resume playback"),
     ("step", "n", "step", "Step to the next event"),
     ("faster", "plus,equals_sign", "speed(1)", "Faster: 1x 10x 100x instant"),

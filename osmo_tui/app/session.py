@@ -9,6 +9,7 @@ log lives in the run store on disk) and when each task entered its pre-run phase
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.engine.events import Event, TaskLog, TaskStatusChanged
@@ -71,6 +72,18 @@ class LogBuffer:
         return lines
 
 
+@dataclass
+class Attempt:
+    """One attempt of a task as the task detail lists it."""
+
+    retry: int
+    status: str
+    exit_code: int | None = None
+    start: float | None = None
+    end: float | None = None
+    message: str = ""
+
+
 class Session:
     """A workflow request, its last good preparation and the run being shown."""
 
@@ -83,6 +96,8 @@ class Session:
         self.logs = LogBuffer()
         self.phases: dict[str, dict[str, float]] = {}
         """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
+        self.attempts: dict[str, list[Attempt]] = {}
+        """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
         self.recorded_end = ""
         """A replay of a run whose process died: why its record stops before the end."""
@@ -144,6 +159,7 @@ class Session:
         assert prepared is not None
         self.events = []
         self.phases = {}
+        self.attempts = {}
         self.logs = LogBuffer()
         if run is not None:
             self.execution = Execution(prepared, run, None)
@@ -183,6 +199,7 @@ class Session:
                 changed.add(task)
                 if isinstance(event, TaskStatusChanged):
                     self._phase(event)
+                    self._attempt(event)
         return changed
 
     def _phase(self, event: TaskStatusChanged) -> None:
@@ -194,6 +211,19 @@ class Session:
         name = str(event.status)
         if name in ("SCHEDULING", "INITIALIZING") and name not in phases:
             phases[name] = event.time
+
+    def _attempt(self, event: TaskStatusChanged) -> None:
+        attempts = self.attempts.setdefault(event.task, [])
+        if not attempts or attempts[-1].retry != event.retry:
+            attempts.append(Attempt(event.retry, str(event.status)))
+        attempt = attempts[-1]
+        attempt.status = str(event.status)
+        if event.message:
+            attempt.message = event.message
+        if str(event.status) == "RUNNING" and attempt.start is None:
+            attempt.start = event.time
+        if event.status.finished:
+            attempt.end, attempt.exit_code = event.time, event.exit_code
 
     def finish_recording(self) -> None:
         """Close the run's record; a finished run also gets its report (as `--json` prints it)."""

@@ -343,6 +343,11 @@ class MainScreen(Screen[None]):
             return
         self.runs.cancel("task", self.selected, self.runs.position())
 
+    def action_root_cause(self) -> None:
+        from osmo_tui.app import rootcause
+
+        rootcause.jump(self)
+
     def action_pause(self) -> None:
         self.runs.toggle_pause()
 
