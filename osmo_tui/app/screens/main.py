@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from osmo_tui.app import keys
+from osmo_tui.app import hints, keys
 from osmo_tui.app import style as st
 from osmo_tui.app.controller import RunController
 from osmo_tui.app.editor import editor_command
@@ -172,6 +172,7 @@ class MainScreen(Screen[None]):
             capabilities=run.capabilities() if run is not None else ("", ()),
             ended=session.unfinished_end() if self.scrub is None else "",
         )
+        hints.refresh(self)
 
     def _view_state(self) -> str:
         """The reload note, what narrows the views (a search, a status filter) and the run id:
@@ -253,8 +254,16 @@ class MainScreen(Screen[None]):
     def _task_selected(self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected) -> None:
         self.selected = message.task
         self._show_task(fresh=True)
+        hints.refresh(self)
         if message.activated:
             self.query_one(TabbedContent).active = "task"
+
+    @on(TabbedContent.TabActivated, "#views")
+    def _view_changed(self) -> None:
+        hints.refresh(self)
+
+    def on_resize(self) -> None:
+        hints.refresh(self)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
