@@ -340,6 +340,7 @@ class RunController:
         self.view.show_errors()
         if outcome.ok:
             self.osmo.invalidate_badges()
+            self._mark_changed(outcome)
             self.note = f"reloaded: {self._summary(outcome, changed)}" if had_plan else ""
             if had_plan:
                 self.view.notify(self.note, title="Workflow changed", timeout=4)
@@ -352,8 +353,16 @@ class RunController:
         self.view.post_message(self.Reloaded(outcome))
         return outcome
 
+    def _mark_changed(self, outcome: LoadOutcome) -> None:
+        """The graph highlights the tasks the reload changed or added (until the next one)."""
+        from osmo_tui.app.widgets.graph import GroupGraph
+
+        diff = outcome.diff
+        marked = set(diff.changed) | set(diff.added) if diff is not None else set()
+        self.view.query_one(GroupGraph).changed = marked
+
     def _summary(self, outcome: LoadOutcome, changed: set[Path] | None) -> str:
-        summary = outcome.diff.summary() if outcome.diff is not None else "loaded"
+        summary = outcome.changes()
         workflow = self.osmo.session.request.path
         others = sorted(
             p.name for p in changed or () if workflow is None or p != workflow.resolve()

@@ -77,7 +77,7 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("arm64", "the task's platform architecture (when not amd64), or its platform"),
     ("← a, b", "a group's upstream groups, where its edges are not drawn"),
     ("─ │ ▼", "dependency edges between groups (▼ into the group that waits)"),
-    ("changed", "a box drawn in the accent colour changed at the last reload"),
+    ("underlined", "a task the last reload changed or added (the header says which fields)"),
     ("↺", "reused from an earlier run (not run again)"),
     ("░ ▒ █ ▀", "timeline: scheduling / initializing / running / a group's span"),
     ("! line", "log: a line the task wrote to stderr; red lines: ERROR, error:, Traceback"),
