@@ -350,6 +350,9 @@ class RunController:
             self.note = f"{len(outcome.errors)} error(s){kept}"
             self.view.notify(self.note, title="Workflow invalid", severity="warning", timeout=4)
             self.view.update_header()
+            from osmo_tui.app import template_values
+
+            template_values.offer(self.view)
         self.view.post_message(self.Reloaded(outcome))
         return outcome
 

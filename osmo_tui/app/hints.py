@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.binding import BindingsMap
 from textual.screen import Screen
 
-from osmo_tui.app import keys
+from osmo_tui.app import keys, template_values
 
 if TYPE_CHECKING:
     from osmo_tui.app.screens.main import MainScreen
@@ -36,6 +36,7 @@ def context(screen: MainScreen) -> keys.Context:
         paused=screen.osmo.playback.paused,
         failed=snap is not None and any(t.status.failed for t in snap.tasks.values()),
         errors=bool(session.errors),
+        missing_values=bool(template_values.missing(session.errors)),
         events=bool(session.events),
         width=max(0, screen.size.width - PALETTE - VIEW_KEYS.get(tab, 0)),
     )

@@ -49,6 +49,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("tab_task", "5", "tab('task')", "Selected task: info, log, spec"),
     ("log_or_spec", "v", "log_or_spec", "Task tab: switch between the log and the rendered spec"),
     ("errors", "E", "focus_errors", "Focus the error list"),
+    ("template_values", "t", "template_values", "Template values (--set) for this session"),
 )
 """Screen-level keys; the widget keys are listed in `WIDGET_KEYS` (the help shows both)."""
 
@@ -102,6 +103,8 @@ class Context:
     """The workflow file has errors (edit them, focus their list)."""
     events: bool = False
     """The run has events to scrub through."""
+    missing_values: bool = False
+    """The workflow stopped at an undefined template value (`t` gives it)."""
     width: int = 200
     """Footer cells for these hints (the terminal's width less what others show there)."""
 
@@ -127,6 +130,7 @@ def _shown(ctx: Context) -> dict[str, bool]:
         "edit": ctx.errors or ctx.selected,
         "log_or_spec": ctx.selected or ctx.tab == "task",
         "errors": ctx.errors,
+        "template_values": ctx.missing_values,
         **{f"tab_{tab}": True for tab in TABS},
     }
 
@@ -149,6 +153,7 @@ _FOOTER: dict[str, str] = {
     "edit": "Edit",
     "log_or_spec": "Log/Spec",
     "errors": "Errors",
+    "template_values": "Values",
     "tab_graph": "Views",
     "tab_tasks": "Views",
     "tab_timeline": "Views",
@@ -196,6 +201,7 @@ PRIORITY: tuple[str, ...] = (
     "tab_graph",
     "step",
     "scrub_back",
+    "template_values",
     "edit",
     "errors",
     "cancel_group",

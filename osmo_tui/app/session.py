@@ -122,6 +122,11 @@ class Session:
     def errors(self) -> list[SpecError]:
         return self.reloader.errors
 
+    def use_request(self, request: RunRequest) -> None:
+        """Load from now on with `request` (e.g. template values given in the app)."""
+        self.request = request
+        self.reloader.request = request
+
     def load(self) -> LoadOutcome:
         """(Re)load the workflow; on success the plan changes, on failure the old plan stays."""
         return self.reloader.load()

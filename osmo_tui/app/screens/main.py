@@ -92,6 +92,12 @@ class MainScreen(Screen[None]):
         if self.osmo.hot_reload:
             self.runs.watch()
         self.query_one(GroupGraph).focus()
+        self.call_after_refresh(self._offer_values)
+
+    def _offer_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.offer(self)
 
     # --- what the controller reports ---------------------------------------------------------
 
@@ -356,6 +362,11 @@ class MainScreen(Screen[None]):
         from osmo_tui.app import rootcause
 
         rootcause.jump(self)
+
+    def action_template_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.prompt(self)
 
     def action_pause(self) -> None:
         self.runs.toggle_pause()
