@@ -36,6 +36,7 @@ def context(screen: MainScreen) -> keys.Context:
         paused=screen.osmo.playback.paused,
         failed=snap is not None and any(t.status.failed for t in snap.tasks.values()),
         errors=bool(session.errors),
+        simulated=session.request.backend_name == "sim" and session.request.path is not None,
         missing_values=bool(template_values.missing(session.errors)),
         events=bool(session.events),
         width=max(0, screen.size.width - PALETTE - VIEW_KEYS.get(tab, 0)),

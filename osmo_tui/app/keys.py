@@ -31,6 +31,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("cancel_group", "C", "cancel_group", "Cancel the selected task's group (asks first)"),
     ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
     ("root_cause", "w", "root_cause", "Why it failed: the task that failed first, at its error"),
+    ("what_if", "i", "what_if", "What if the task failed, was preempted, took longer (simulator)"),
     ("pause", "space", "pause", "Pause / resume playback"),
     ("step", "n", "step", "Step to the next event"),
     ("faster", "plus,equals_sign", "speed(1)", "Faster: 1x 10x 100x instant"),
@@ -103,6 +104,8 @@ class Context:
     """The workflow file has errors (edit them, focus their list)."""
     events: bool = False
     """The run has events to scrub through."""
+    simulated: bool = False
+    """The simulator runs this workflow file (what-if applies)."""
     missing_values: bool = False
     """The workflow stopped at an undefined template value (`t` gives it)."""
     width: int = 200
@@ -120,6 +123,7 @@ def _shown(ctx: Context) -> dict[str, bool]:
         "cancel_group": live and ctx.selected,
         "cancel_task": live and ctx.selected,
         "root_cause": ctx.failed,
+        "what_if": ctx.selected and ctx.simulated,
         "pause": ctx.stepped and live,
         "step": ctx.stepped and live and ctx.paused,
         "faster": ctx.stepped and live,
@@ -143,6 +147,7 @@ _FOOTER: dict[str, str] = {
     "cancel_group": "Cancel group",
     "cancel_task": "Cancel task",
     "root_cause": "Why",
+    "what_if": "What if",
     "pause": "Pause",
     "step": "Step",
     "faster": "Speed",
@@ -197,6 +202,7 @@ PRIORITY: tuple[str, ...] = (
     "cancel_task",
     "root_cause",
     "log_or_spec",
+    "what_if",
     "cancel_workflow",
     "tab_graph",
     "step",

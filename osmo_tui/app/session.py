@@ -99,6 +99,8 @@ class Session:
         self.attempts: dict[str, list[Attempt]] = {}
         """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
+        self.whatifs: object | None = None
+        """The what-ifs given in the app (`osmo_tui.app.whatif.WhatIfs`), made on first use."""
         self.recorded_end = ""
         """A replay of a run whose process died: why its record stops before the end."""
 

@@ -17,7 +17,12 @@ Dialog > Vertical {
 }
 Dialog .title { text-style: bold; width: 100%; }
 Dialog .hint { color: $text-muted; width: 100%; }
-Dialog Input { width: 100%; }
+Dialog Input { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
+Dialog Input:focus { border: none; background: $primary 40%; }
+Dialog .field { height: 1; margin: 0 0 1 0; }
+Dialog Label { margin: 1 0 0 0; }
+Dialog .field Label { margin: 0; }
+Dialog RadioSet { width: 100%; }
 """
 
 

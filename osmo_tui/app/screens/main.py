@@ -363,6 +363,11 @@ class MainScreen(Screen[None]):
 
         rootcause.jump(self)
 
+    def action_what_if(self) -> None:
+        from osmo_tui.app import whatif
+
+        whatif.open_dialog(self)
+
     def action_template_values(self) -> None:
         from osmo_tui.app import template_values
 
