@@ -78,7 +78,7 @@ class ValuesDialog(Dialog):
             yield Static(escape(self.hint), classes="hint")
             for name in self.names:
                 yield Label(escape(name))
-                yield Input(self.known.get(name, ""), placeholder=name, name=name)
+                yield Input(self.known.get(name, ""), placeholder="value", name=name)
             yield Static("enter: next / apply   escape: cancel", classes="hint")
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
