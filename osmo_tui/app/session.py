@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.engine.events import Event, TaskLog, TaskStatusChanged
 from simulator.engine.plan import Plan
@@ -26,6 +27,9 @@ from simulator.run import (
     start,
 )
 from simulator.spec.loader import LoadedWorkflow
+
+if TYPE_CHECKING:
+    from osmo_tui.app.whatif import WhatIfs
 
 LOG_LINES_IN_MEMORY = 5000
 """Per task; older lines stay in the run store's log file."""
@@ -99,7 +103,7 @@ class Session:
         self.attempts: dict[str, list[Attempt]] = {}
         """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
-        self.whatifs: object | None = None
+        self.whatifs: WhatIfs | None = None
         """The what-ifs given in the app (`osmo_tui.app.whatif.WhatIfs`), made on first use."""
         self.recorded_end = ""
         """A replay of a run whose process died: why its record stops before the end."""

@@ -110,11 +110,9 @@ class WhatIfs:
 def whatifs(screen: MainScreen) -> WhatIfs:
     """The session's what-ifs (made on first use, on top of the request's scenario)."""
     session = screen.osmo.session
-    found = getattr(session, "whatifs", None)
-    if not isinstance(found, WhatIfs):
-        found = WhatIfs(session.request.scenario)
-        session.whatifs = found
-    return found
+    if session.whatifs is None:
+        session.whatifs = WhatIfs(session.request.scenario)
+    return session.whatifs
 
 
 def open_dialog(screen: MainScreen) -> None:

@@ -68,7 +68,7 @@ async def test_w_with_nothing_failed_says_so() -> None:
 
 
 def test_error_lines_are_recognised_and_styled() -> None:
-    for line in ("ERROR: boom", "x error: no such file", "Traceback (most recent call last):"):
+    for line in ("ERROR: boom", "x error: no such", "Traceback (most recent", "ValueError: v"):
         assert is_error_line(line), line
     assert not is_error_line("errors=0 terror")
     view = LogView()

@@ -22,8 +22,8 @@ from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.plan import TaskPlan
 from simulator.engine.snapshot import RunSnapshot
 
-ERROR_LINE = re.compile(r"\bERROR\b|\berror:|Traceback \(most recent call last\)|^Traceback", re.I)
-"""Lines worth a highlight: `ERROR`, `error:`, a Python traceback."""
+ERROR_LINE = re.compile(r"\bERROR\b|\b[Ee]rror:|^Traceback|\b[A-Z]\w*(?:Error|Exception):")
+"""Lines worth a highlight: `ERROR`, `error:`, a Python traceback and its exception line."""
 ERROR_STYLE = Style(color="#ff5f5f", bold=True)
 STDERR_STYLE = Style(color="#d7875f")
 MATCH_STYLE = Style(reverse=True)
