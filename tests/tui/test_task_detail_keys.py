@@ -101,6 +101,12 @@ async def test_the_log_follows_until_scrolled_up_and_end_follows_again(
         await pilot.pause(0.2)
         assert log.follow and log.unseen == 0
         assert not screen.query_one("#log-status", Static).display
+        await pilot.press("pageup")
+        await pilot.pause(0.1)
+        assert not log.follow
+        await pilot.press("G")  # the vi way back to following
+        await pilot.pause(0.2)
+        assert log.follow and log.scroll_y >= log.max_scroll_y - 2
 
 
 async def test_the_detail_shows_start_duration_and_every_attempt(scenario: Scenario) -> None:
