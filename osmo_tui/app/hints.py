@@ -24,7 +24,7 @@ def context(screen: MainScreen) -> keys.Context:
     from textual.widgets import TabbedContent
 
     session = screen.osmo.session
-    run, snap = session.run, screen.view_snapshot()
+    run = session.run
     running = run is not None and not run.finished and run.can_cancel
     stepped = run is None or run.stepped
     tab = str(screen.query_one("#views", TabbedContent).active)
@@ -34,13 +34,19 @@ def context(screen: MainScreen) -> keys.Context:
         running=running,
         stepped=stepped,
         paused=screen.osmo.playback.paused,
-        failed=snap is not None and any(t.status.failed for t in snap.tasks.values()),
+        # scrubbed views rebuild their snapshot: only then look at it (the footer asks often)
+        failed=bool(session.failed) if screen.scrub is None else _any_failed(screen),
         errors=bool(session.errors),
         simulated=session.request.backend_name == "sim" and session.request.path is not None,
         missing_values=bool(template_values.missing(session.errors)),
         events=bool(session.events),
         width=max(0, screen.size.width - PALETTE - VIEW_KEYS.get(tab, 0)),
     )
+
+
+def _any_failed(screen: MainScreen) -> bool:
+    snap = screen.view_snapshot()
+    return snap is not None and any(t.status.failed for t in snap.tasks.values())
 
 
 def refresh(screen: MainScreen) -> None:

@@ -102,6 +102,8 @@ class Session:
         """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
         self.attempts: dict[str, list[Attempt]] = {}
         """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
+        self.failed: set[str] = set()
+        """Tasks whose latest status is a failure (kept as events come: the footer asks often)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
         self.whatifs: WhatIfs | None = None
         """The what-ifs given in the app (`osmo_tui.app.whatif.WhatIfs`), made on first use."""
@@ -171,6 +173,7 @@ class Session:
         self.events = []
         self.phases = {}
         self.attempts = {}
+        self.failed = set()
         self.logs = LogBuffer()
         if run is not None:
             self.execution = Execution(prepared, run, None)
@@ -229,6 +232,10 @@ class Session:
             attempts.append(Attempt(event.retry, str(event.status)))
         attempt = attempts[-1]
         attempt.status = str(event.status)
+        if event.status.failed:
+            self.failed.add(event.task)
+        else:
+            self.failed.discard(event.task)
         if event.message:
             attempt.message = event.message
         if str(event.status) == "RUNNING" and attempt.start is None:

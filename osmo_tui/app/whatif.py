@@ -151,8 +151,8 @@ def apply(screen: MainScreen, what: WhatIf, save_to: Path | None) -> None:
     try:
         scenario = store.write_private()
         saved = store.save(save_to) if save_to is not None else None
-    except (OsmoTuiError, OSError) as exc:
-        text = exc.render() if isinstance(exc, OsmoTuiError) else str(exc)
+    except Exception as exc:  # a broken base scenario, a full disk: say it, keep the run
+        text = exc.render() if isinstance(exc, OsmoTuiError) else f"{type(exc).__name__}: {exc}"
         screen.notify(text, title="What-if", severity="error", timeout=6)
         return
     session.use_request(dataclasses.replace(session.request, scenario=scenario))

@@ -90,3 +90,18 @@ async def test_the_what_if_is_saved_as_a_scenario_that_simulate_reads(
     assert "queue: 1" in base.read_text() and "generate" not in base.read_text()  # untouched
     argv = ["simulate", str(SERIAL), "--scenario", str(saved), "--no-record"]
     assert await anyio.to_thread.run_sync(main, argv) == 1  # the CLI reads it: generate fails
+
+
+async def test_a_base_scenario_broken_since_the_start_is_reported_not_a_crash(
+    scenario: object,
+) -> None:
+    base = scenario("tasks:\n  total: {duration: 7}\n")  # type: ignore[operator]
+    app = app_on(scenario=base)
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await open_on_generate(pilot, app)
+        base.write_text("tasks: [unclosed\n")
+        runs = app.main_screen.runs.run_count  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.main_screen.runs.run_count == runs  # type: ignore[attr-defined]
+        assert app.session.snapshot.status is WorkflowStatus.COMPLETED  # type: ignore[attr-defined]
