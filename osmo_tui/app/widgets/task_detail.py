@@ -218,11 +218,14 @@ def timing(start: float | None, end: float | None, now: float) -> str:
 
 
 def attempts_markup(attempts: list[Attempt]) -> str:
-    """Every attempt: `#0 ✖ FAILED exit 3 · #1 ✔ COMPLETED exit 0`."""
+    """Every attempt: `#0 ✖ FAILED exit 3 ran 10s · #1 ✔ COMPLETED exit 0 ran 12s`."""
     out = []
     for attempt in attempts:
         code = "" if attempt.exit_code is None else f" exit {attempt.exit_code}"
-        out.append(f"#{attempt.retry} {st.markup(attempt.status)}{code}")
+        ran = ""
+        if attempt.start is not None and attempt.end is not None:
+            ran = f" [{st.MUTED}]ran {st.duration(attempt.end - attempt.start) or '0s'}[/]"
+        out.append(f"#{attempt.retry} {st.markup(attempt.status)}{code}{ran}")
     return " · ".join(out)
 
 
