@@ -78,4 +78,11 @@ async def test_the_app_says_which_fields_changed_and_underlines_the_task(tmp_pat
             if "train" in seg.text and "★" in seg.text
         ]
         assert styles and all(style is not None and style.underline for style in styles)
+        heads = [
+            seg.style
+            for y in range(graph.virtual_size.height)
+            for seg in graph.line(y)
+            if "▾" in seg.text
+        ]
+        assert [h is not None and bool(h.underline) for h in heads] == [False, True]
         assert CHANGED.underline

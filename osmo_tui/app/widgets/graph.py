@@ -99,7 +99,8 @@ class GroupGraph(LinesView):
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
         self.changed: set[str] = set()
-        """Tasks the last reload changed or added: drawn underlined (`CHANGED`)."""
+        """Tasks the last reload changed or added: they and their group's head are drawn
+        underlined (`CHANGED`)."""
         self.cursor = 0
         self._targets: list[tuple[int, Row]] = []
         """(line, row) of every row the cursor can stop on, in reading order."""
@@ -337,6 +338,8 @@ class GroupGraph(LinesView):
         fold = "▸" if folded else "▾"
         name = st.fit(f" {fold}{st.symbol(g.status)} {group}", room - 1) + " "
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
+        if not self.changed.isdisjoint(g.tasks):  # a folded box still shows the reload's mark
+            head_style += CHANGED
         return [Segment("┌", BORDER), Segment(name, head_style), *tail, Segment("┐", BORDER)]
 
     def placeholder(self) -> list[Segment]:
