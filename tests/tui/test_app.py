@@ -73,7 +73,7 @@ async def test_cancel_workflow_then_rerun(scenario: Scenario) -> None:
     app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
-        await pilot.press("c")
+        await pilot.press("c", "y")  # c asks first
         await pilot.press("plus", "plus", "plus")  # 1x -> instant
         await settle(pilot)
         snap = app.session.snapshot
