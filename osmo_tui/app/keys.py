@@ -26,6 +26,12 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("quit", "q", "quit", "Quit"),
     ("help", "question_mark", "help", "Help: every key"),
     ("rerun", "r", "rerun", "Start / re-run"),
+    (
+        "rerun_fresh",
+        "R",
+        "rerun_fresh",
+        "Re-run, the selected task and what depends on it fresh (never reused)",
+    ),
     ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow"),
     ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
     ("pause", "space", "pause", "Pause / resume playback"),
@@ -58,6 +64,15 @@ WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("escape", "Close the search box"),
     ("tab", "Next pane"),
 )
+
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("★", "Lead task"),
+    ("· ◌ ◐ ▶", "Waiting, scheduling, initializing, running"),
+    ("✔ ✖ ⇡ ⊘", "Completed, failed, upstream failed, canceled"),
+    ("↻N", "Retried N times"),
+    ("↺", "Reused: not run, its result restored from an earlier run (docs/reuse.md)"),
+)
+"""What the graph's and the table's symbols mean (the help screen shows it)."""
 
 _FOOTER: dict[str, str] = {
     "quit": "Quit",
