@@ -93,9 +93,11 @@ class ReuseSupport(abc.ABC):
     the spec, the content of a task's inputs, and copying outputs to and from the reuse store.
     Every method answers None/False when it cannot tell: the group then runs (a miss)."""
 
-    place: str
-    """Where this backend keeps outputs, e.g. `local` or `pvc:<namespace>/<claim>`: an entry is
-    only reusable where its outputs are."""
+    @property
+    @abc.abstractmethod
+    def place(self) -> str:
+        """Where this backend keeps outputs, e.g. `local` or `pvc:<namespace>/<claim>`: an
+        entry is only reusable where its outputs are (known once the backend is prepared)."""
 
     @abc.abstractmethod
     async def task_identity(self, task: str) -> dict[str, Any] | None:

@@ -267,3 +267,26 @@ def test_reuse_and_no_reuse_exclude_each_other(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["run", "wf.yaml", "--reuse", "--no-reuse"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("busybox:1.36", (None, "library/busybox", "1.36")),
+        ("ubuntu", (None, "library/ubuntu", "latest")),
+        ("nvcr.io/nvidia/pytorch:24.01-py3", ("nvcr.io", "nvidia/pytorch", "24.01-py3")),
+        ("127.0.0.1:5000/osmo-tui/base:amd64", ("127.0.0.1:5000", "osmo-tui/base", "amd64")),
+        ("localhost/app", ("localhost", "app", "latest")),
+        ("alpine@sha256:" + "a" * 64, (None, "library/alpine", "sha256:" + "a" * 64)),
+    ],
+)
+def test_image_references_split_as_registries_read_them(
+    ref: str, expected: tuple[str | None, str, str]
+) -> None:
+    from simulator.backends.kubernetes.reuse import registry_digest, split_ref
+
+    assert split_ref(ref) == expected
+    if expected[2].startswith("sha256:"):
+        assert registry_digest(ref, None) == expected[2]  # pinned: no registry needed
+    elif expected[0] is None or not expected[0].startswith("127."):
+        assert registry_digest(ref, None) is None  # no registry of this host to ask: a miss

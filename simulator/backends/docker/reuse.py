@@ -44,7 +44,9 @@ def link_tree(src: Path, dst: Path) -> int:
 
 
 class DockerReuse(ReuseSupport):
-    place = "local"
+    @property
+    def place(self) -> str:
+        return "local"
 
     def __init__(self, backend: DockerBackend, layout: ReuseLayout) -> None:
         self.backend = backend
