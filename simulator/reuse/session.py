@@ -151,10 +151,11 @@ class ReuseSession(Reuser):
 
     async def finish(self) -> list[str]:
         run_id = self.run_id()
-        if not run_id:
+        keep = self.keepable()
+        if not run_id or not keep:
             return []
         warnings = []
-        for name in self.keepable():
+        for name in keep:
             problem = await self._keep(name, self.keys[name], run_id)
             if problem:
                 warnings.append(f"reuse: group {name} is not kept: {problem}")
