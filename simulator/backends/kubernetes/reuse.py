@@ -57,7 +57,10 @@ done
 """
 _COPY = r"""
 set -e
-[ -d "/data/$1" ] || mkdir -p "/data/$1"
+if [ ! -d "/data/$1" ]; then
+  [ "$3" = "restore" ] && exit 3
+  mkdir -p "/data/$1"
+fi
 rm -rf "/data/$2"
 mkdir -p "$(dirname "/data/$2")"
 cp -a "/data/$1" "/data/$2"
@@ -157,14 +160,14 @@ class KubeReuse(ReuseSupport):
 
     async def export_outputs(self, task: str, key: str) -> int | None:
         source = f"{self.backend.run_id}/{task}"
-        lines = await self._helper("keep", _COPY, [source, f"{ROOT}/{key}/{task}"])
+        lines = await self._helper("keep", _COPY, [source, f"{ROOT}/{key}/{task}", "keep"])
         if not lines or not lines[-1].isdigit():
             return None
         return int(lines[-1]) * 1024
 
     async def import_outputs(self, task: str, key: str) -> bool:
         target = f"{self.backend.run_id}/{task}"
-        lines = await self._helper("restore", _COPY, [f"{ROOT}/{key}/{task}", target])
+        lines = await self._helper("restore", _COPY, [f"{ROOT}/{key}/{task}", target, "restore"])
         return lines is not None and bool(lines) and lines[-1].isdigit()
 
     async def drop(self, key: str) -> None:
