@@ -290,3 +290,21 @@ def test_image_references_split_as_registries_read_them(
         assert registry_digest(ref, None) == expected[2]  # pinned: no registry needed
     elif expected[0] is None or not expected[0].startswith("127."):
         assert registry_digest(ref, None) is None  # no registry of this host to ask: a miss
+
+
+def test_outputs_are_linked_into_the_store_and_back(tmp_path: Path) -> None:
+    from simulator.backends.docker.reuse import link_tree
+
+    src = tmp_path / "run" / "outputs" / "t"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "data.bin").write_bytes(b"x" * 4096)
+    (src / "link").symlink_to("sub/data.bin")
+    kept = tmp_path / "store" / "k" / "outputs" / "t"
+    assert link_tree(src, kept) == 4096
+    assert (kept / "sub" / "data.bin").stat().st_ino == (src / "sub" / "data.bin").stat().st_ino
+    assert os.readlink(kept / "link") == "sub/data.bin"
+    back = tmp_path / "run2" / "outputs" / "t"
+    link_tree(kept, back)
+    assert tree_digest(back) == tree_digest(src)
+    assert link_tree(tmp_path / "absent", tmp_path / "empty") == 0
+    assert (tmp_path / "empty").is_dir()
