@@ -44,6 +44,8 @@ def downstream_closure(plan: Plan, tasks: Iterable[str]) -> frozenset[str]:
 class _Result:
     status: TaskStatus = TaskStatus.WAITING
     retry: int = 0
+    exit_code: int | None = None
+    """None for a task that finished without its command ending (stopped by its lead)."""
 
 
 @dataclass
@@ -132,20 +134,22 @@ class ReuseSession(Reuser):
                     (event.stream, event.line)
                 )
         elif isinstance(event, TaskStatusChanged):
-            self._tasks[event.task] = _Result(event.status, event.retry)
+            self._tasks[event.task] = _Result(event.status, event.retry, event.exit_code)
         elif isinstance(event, GroupStatusChanged):
             self._groups[event.group] = event.status
 
     # --- keeping results ----------------------------------------------------------------------------
 
     def keepable(self) -> list[str]:
-        """Groups that ran here and COMPLETED whole: every task COMPLETED."""
+        """Groups that ran here and COMPLETED whole: every task COMPLETED by its own command's
+        end (a task its lead stopped is COMPLETED by OSMO's rule, but never finished its work)."""
         out = []
         for name in self.keys:
             if name in self.reused or self._groups.get(name) is not TaskStatus.COMPLETED:
                 continue
             tasks = self.plan.groups[name].tasks
-            if all(self._tasks.get(t, _Result()).status is TaskStatus.COMPLETED for t in tasks):
+            results = [self._tasks.get(t, _Result()) for t in tasks]
+            if all(r.status is TaskStatus.COMPLETED and r.exit_code is not None for r in results):
                 out.append(name)
         return out
 
