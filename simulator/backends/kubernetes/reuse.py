@@ -239,5 +239,5 @@ class KubeReuse(ReuseSupport):
         return "Timeout"
 
     def _log(self, path: str) -> str:
-        raw = self.backend.api.rest.lines(f"{path}/log", accept="text/plain")
+        raw = self.backend.api.rest.lines(f"{path}/log", accept="*/*")
         return "\n".join(line.decode("utf-8", "replace") for line in raw)
