@@ -365,3 +365,50 @@ async def test_the_app_reuses_on_reload_and_R_reruns_fresh(
             "hello": None,
             "consume": None,
         }
+
+
+def test_watch_reuses_by_default_and_no_reuse_turns_it_off(
+    docker_client: Any, image: Any, tmp_path: Path
+) -> None:
+    """`run --watch --headless`: a save re-runs only what changed (unless --no-reuse)."""
+    import signal
+    import time
+
+    from simulator.runs import RunStore
+
+    def watch(*extra: str) -> list[dict[str, Any]]:
+        before = len(RunStore().list())
+        path = write(tmp_path, image)
+        errors = tmp_path / f"stderr-{len(extra)}.txt"
+        argv = ["run", "--headless", "--watch", str(path), "--backend", "docker", *extra]
+        with errors.open("w") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "osmo_tui.cli.main", *argv],
+                cwd=tmp_path,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+
+        def finished() -> list[Any]:
+            return [r for r in RunStore().list()[before:] if r.status == "COMPLETED"]
+
+        try:
+            deadline = time.monotonic() + 120
+            while "osmo-tui: watching" not in errors.read_text() and time.monotonic() < deadline:
+                time.sleep(0.5)  # the first run is over and the files are watched
+            write(tmp_path, image, t3="echo saved")
+            while len(finished()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+        runs = finished()
+        assert len(runs) == 2, errors.read_text()
+        return [json.loads((r.path / "report.json").read_text()) for r in runs]
+
+    first, second = watch()
+    assert reused(second) == {"t1": reused(second)["t1"], "t2": reused(second)["t1"], "t3": None}
+    assert reused(second)["t1"] is not None and reused(first)["t1"] is None
+    _, off = watch("--no-reuse")
+    assert reused(off) == {"t1": None, "t2": None, "t3": None}
