@@ -412,3 +412,36 @@ def test_watch_reuses_by_default_and_no_reuse_turns_it_off(
     assert reused(second)["t1"] is not None and reused(first)["t1"] is None
     _, off = watch("--no-reuse")
     assert reused(off) == {"t1": None, "t2": None, "t3": None}
+
+
+CREDS = """
+workflow:
+  name: creds
+  tasks:
+  - name: user
+    image: IMAGE
+    command: [sh, -c, 'test -n "$TOKEN" && echo has-token']
+    credentials: {svc: {TOKEN: token}}
+"""
+
+
+def test_a_changed_credential_runs_again_and_is_never_stored(
+    docker_client: Any, image: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_file = tmp_path / "credentials.yaml"
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(store_file))
+    secret = "first-secret-value-1234"
+    store_file.write_text(f"svc:\n  token: {secret}\n")
+    path = write(tmp_path, image, text=CREDS)
+    _, first_dir = run(path)
+    second, _ = run(path)
+    assert reused(second) == {"user": first_dir.name}
+    store_file.write_text("svc:\n  token: second-secret-value-5678\n")
+    third, third_dir = run(path)
+    assert reused(third) == {"user": None}
+    assert log(third_dir, "user") == ["has-token"]
+    kept = reuse_root(runs_root())
+    for item in kept.rglob("*"):
+        if item.is_file():
+            text = item.read_bytes()
+            assert secret.encode() not in text and b"second-secret" not in text, item
