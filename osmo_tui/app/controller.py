@@ -93,13 +93,19 @@ class RunController:
 
     # --- the run worker ----------------------------------------------------------------------
 
-    def start_run(self, run: Run | None = None, replay: list[Event] | None = None) -> None:
-        """Cancel the current run (its backend closes first) and start a new one."""
+    def start_run(
+        self,
+        run: Run | None = None,
+        replay: list[Event] | None = None,
+        fresh: tuple[str, ...] = (),
+    ) -> None:
+        """Cancel the current run (its backend closes first) and start a new one; `fresh`
+        tasks, and what depends on them, run even when their result could be reused."""
         previous = self._run_closed
         closed = self._run_closed = asyncio.Event()
         self.run_count += 1
         self.view.run_worker(
-            self._drive(previous, closed, run, replay),
+            self._drive(previous, closed, run, replay, fresh),
             name=f"run-{self.run_count}",
             group="run",
             exclusive=True,
@@ -112,13 +118,14 @@ class RunController:
         closed: asyncio.Event,
         run: Run | None,
         replay: list[Event] | None,
+        fresh: tuple[str, ...] = (),
     ) -> None:
         session = self.osmo.session
         try:
             if previous is not None:
                 await previous.wait()  # containers/pods of the old run are gone before this starts
             self.pending, self.posted = [], False
-            active = session.start(run, replay)
+            active = session.start(run, replay, fresh=fresh)
             execution = session.execution
             if execution is not None:  # `osmo-tui workflow` verbs reach the app's run too
                 await execution.open_control(self.remote_cancel)
@@ -196,7 +203,8 @@ class RunController:
 
     # --- run control -------------------------------------------------------------------------
 
-    def rerun(self) -> None:
+    def rerun(self, fresh: tuple[str, ...] = ()) -> None:
+        """Start again; `fresh`: these tasks and their dependents run even if reusable."""
         session = self.osmo.session
         if session.plan is None:
             self.reload()
@@ -205,10 +213,14 @@ class RunController:
             self.start_run(replay=self.osmo.replay_events)
             return
         self.note = ""
-        self.start_run()
+        self.start_run(fresh=fresh)
         if session.errors:  # the file on disk is broken: say which version runs
             self.view.notify(
                 "The workflow has errors: re-running its last valid version", timeout=4
+            )
+        elif fresh:
+            self.view.notify(
+                f"Run restarted: {', '.join(fresh)} and its dependents fresh", timeout=3
             )
         else:
             self.view.notify("Run restarted", timeout=2)

@@ -27,6 +27,12 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("quit", "q", "quit", "Quit"),
     ("help", "question_mark", "help", "Help: every key"),
     ("rerun", "r", "rerun", "Start / re-run"),
+    (
+        "rerun_fresh",
+        "R",
+        "rerun_fresh",
+        "Re-run, the selected task and what depends on it fresh (never reused)",
+    ),
     ("cancel_workflow", "c", "cancel_workflow", "Cancel the workflow (asks first)"),
     ("cancel_group", "C", "cancel_group", "Cancel the selected task's group (asks first)"),
     ("cancel_task", "x", "cancel_task", "Cancel the selected task"),
@@ -119,6 +125,7 @@ def _shown(ctx: Context) -> dict[str, bool]:
         "quit": True,
         "help": True,
         "rerun": True,
+        "rerun_fresh": ctx.selected and not ctx.simulated,
         "cancel_workflow": live,
         "cancel_group": live and ctx.selected,
         "cancel_task": live and ctx.selected,
@@ -143,6 +150,7 @@ _FOOTER: dict[str, str] = {
     "quit": "Quit",
     "help": "Help",
     "rerun": "Re-run",
+    "rerun_fresh": "Fresh",
     "cancel_workflow": "Cancel",
     "cancel_group": "Cancel group",
     "cancel_task": "Cancel task",
@@ -215,6 +223,7 @@ PRIORITY: tuple[str, ...] = (
     "search",
     "filter",
     "rerun",
+    "rerun_fresh",
     "quit",
 )
 """What the footer keeps first when the terminal is too narrow for every hint that applies."""

@@ -165,9 +165,16 @@ class Session:
     def run_dir(self) -> Path | None:
         return self.execution.run_dir if self.execution is not None else None
 
-    def start(self, run: Run | None = None, replay: list[Event] | None = None) -> Run:
+    def start(
+        self,
+        run: Run | None = None,
+        replay: list[Event] | None = None,
+        *,
+        fresh: tuple[str, ...] = (),
+    ) -> Run:
         """Begin a new run of the current plan (`run`: one built elsewhere; `replay`: recorded
-        events); resets the view state."""
+        events; `fresh`: tasks run even when reusable, with their dependents); resets the view
+        state."""
         prepared = self.reloader.prepared
         assert prepared is not None
         self.events = []
@@ -178,7 +185,7 @@ class Session:
         if run is not None:
             self.execution = Execution(prepared, run, None)
         else:
-            self.execution = start(prepared, replay=replay)
+            self.execution = start(prepared, replay=replay, fresh=fresh)
         return self.execution.run
 
     def unfinished_end(self) -> str:

@@ -21,6 +21,8 @@ SYMBOLS: dict[str, str] = {
     "FAILED_CANCELED": "⊘",
 }
 """Single-cell symbols only: wide glyphs would break column alignment at 80x24."""
+REUSED = "↺"
+"""A task not run: its result was restored from an earlier run (docs/reuse.md)."""
 
 COLOURS: dict[str, str] = {
     "SCHEDULING": "#d7af00",

@@ -21,6 +21,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--all", action="store_true", help="also remove the objects of live runs")
     parser.add_argument("--dry-run", "-n", action="store_true", help="list, do not remove")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="instead: clear the store of reusable results under the run store (docs/reuse.md)",
+    )
     from simulator.backends.kubernetes.cli import add_kube_options
 
     add_kube_options(parser)
@@ -28,6 +33,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "reuse", False):
+        return clear_reuse_store(dry_run=args.dry_run)
     if args.backend == "kubernetes":
         return _run_kubernetes(args)
     from simulator.backends.docker import gc
@@ -70,3 +77,20 @@ def _run_kubernetes(args: argparse.Namespace) -> int:
         print(f"osmo-tui: {line}", file=sys.stderr)
     print(f"{verb} {len(result.removed)} runs; {len(result.kept)} live runs kept")
     return 1 if result.errors else 0
+
+
+def clear_reuse_store(*, dry_run: bool) -> int:
+    """`gc --reuse`: remove every kept result (a cluster volume's copies stay until a run on that
+    cluster trims them)."""
+    from simulator.reuse import ReuseStore, reuse_root
+    from simulator.runs.store import runs_root
+
+    store = ReuseStore(reuse_root(runs_root()))
+    if dry_run:
+        entries = store.entries()
+        size = sum(e.bytes for e in entries)
+        print(f"would remove {len(entries)} reusable results ({size} bytes) from {store.root}")
+        return 0
+    count, size = store.clear()
+    print(f"removed {count} reusable results ({size} bytes) from {store.root}")
+    return 0

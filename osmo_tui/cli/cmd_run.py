@@ -51,8 +51,11 @@ def parse_speed(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from osmo_tui.cli.request import run_request
 
-    request = run_request(args)
-    if args.headless or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    headless = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
+    # The edit loop (the app, --watch) reuses finished groups unless --no-reuse; a one-shot
+    # headless run only with --reuse (docs/reuse.md).
+    request = run_request(args, reuse=args.watch or not headless)
+    if headless:
         if args.watch:
             return run_headless_watching(args, request)
         from osmo_tui.cli.cmd_simulate import run_headless

@@ -40,6 +40,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-record", action="store_true", help="do not record the run in the run store"
     )
+    reuse = parser.add_mutually_exclusive_group()
+    reuse.add_argument(
+        "--reuse",
+        action="store_true",
+        help="docker/kubernetes: restore groups that completed in an earlier run with the same "
+        "inputs instead of running them (default in the app and with --watch; docs/reuse.md)",
+    )
+    reuse.add_argument(
+        "--no-reuse", action="store_true", help="run every group, keep nothing for later runs"
+    )
     if not any("--backend" in a.option_strings for a in parser._actions):
         parser.add_argument(
             "--backend",
@@ -219,7 +229,7 @@ class _Output:
 def _interesting(event: Any) -> bool:
     """The timeline shows starts, ends, retries, logs and warnings (not every queue step)."""
     kind = event.kind
-    if kind in ("workflow_status", "task_log", "warning"):
+    if kind in ("workflow_status", "task_log", "warning", "task_reused"):
         return True
     status = str(getattr(event, "status", ""))
     if kind == "group_status":

@@ -36,8 +36,16 @@ def backend_options(args: argparse.Namespace) -> BackendOptions:
     return SimOptions()
 
 
-def run_request(args: argparse.Namespace) -> RunRequest:
-    """The run `simulate`, `run` (app or headless) and `run --watch` are asked for."""
+def reuse_wanted(args: argparse.Namespace, default: bool) -> bool:
+    """`--reuse` / `--no-reuse` over the surface's default (on in the app and with --watch)."""
+    if getattr(args, "no_reuse", False):
+        return False
+    return bool(getattr(args, "reuse", False)) or default
+
+
+def run_request(args: argparse.Namespace, *, reuse: bool = False) -> RunRequest:
+    """The run `simulate`, `run` (app or headless) and `run --watch` are asked for; `reuse`
+    is the surface's default for reusing finished groups."""
     scenario = getattr(args, "scenario", None)
     return RunRequest(
         path=Path(args.file),
@@ -47,4 +55,5 @@ def run_request(args: argparse.Namespace) -> RunRequest:
         workflow_id=getattr(args, "workflow_id", None),
         backend=backend_options(args),
         record=not getattr(args, "no_record", False),
+        reuse=reuse_wanted(args, reuse),
     )

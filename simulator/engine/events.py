@@ -139,6 +139,18 @@ class TaskLog:
     kind: ClassVar[str] = "task_log"
 
 
+@_fast_init
+@dataclass(frozen=True, slots=True)
+class GroupReused:
+    """The driver restored the whole group from an earlier run (`source`, its run id) instead of
+    running it: its tasks' logs and outputs are in place; the engine completes it (docs/reuse.md)."""
+
+    time: float
+    group: str
+    source: str
+    kind: ClassVar[str] = "group_reused"
+
+
 # --- requests from the user or the driver -> engine inputs -----------------------------------------
 
 
@@ -216,6 +228,17 @@ class TaskStatusChanged:
 
 @_fast_init
 @dataclass(frozen=True, slots=True)
+class TaskReused:
+    """The task did not run: its result (logs, outputs, COMPLETED) comes from run `source`."""
+
+    time: float
+    task: str
+    source: str
+    kind: ClassVar[str] = "task_reused"
+
+
+@_fast_init
+@dataclass(frozen=True, slots=True)
 class RunWarning:
     """Something the user should know that does not fail the run (e.g. an unsupported field)."""
 
@@ -236,12 +259,13 @@ class RunFinished:
 BackendReport = (
     TaskScheduling | TaskInitializing | TaskReady | TaskRunning | TaskExited | TaskFailed | TaskLog
 )
-EngineInput = BackendReport | CancelRequested | TimerFired
+EngineInput = BackendReport | GroupReused | CancelRequested | TimerFired
 EngineOutput = (
     RunStarted
     | WorkflowStatusChanged
     | GroupStatusChanged
     | TaskStatusChanged
+    | TaskReused
     | RunWarning
     | RunFinished
 )
@@ -257,12 +281,14 @@ EVENT_TYPES: dict[str, type[Any]] = {
         TaskExited,
         TaskFailed,
         TaskLog,
+        GroupReused,
         CancelRequested,
         TimerFired,
         RunStarted,
         WorkflowStatusChanged,
         GroupStatusChanged,
         TaskStatusChanged,
+        TaskReused,
         RunWarning,
         RunFinished,
     )

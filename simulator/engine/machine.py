@@ -27,12 +27,14 @@ from simulator.engine.events import (
     CancelRequested,
     EngineInput,
     EngineOutput,
+    GroupReused,
     GroupStatusChanged,
     RunFinished,
     TaskExited,
     TaskFailed,
     TaskInitializing,
     TaskReady,
+    TaskReused,
     TaskRunning,
     TaskScheduling,
     TaskStatusChanged,
@@ -112,6 +114,7 @@ class Engine:
             TaskRunning: self._on_running,
             TaskExited: self._on_exited,
             TaskFailed: self._on_failed,
+            GroupReused: self._on_reused,
             CancelRequested: self._cancel,
             TimerFired: self._on_timer,
         }
@@ -317,6 +320,27 @@ class Engine:
             self._group_update(task.group, event.status, event.exit_code, event.message)
         else:
             self._finish(task, event.status, event.exit_code, event.message)
+
+    def _on_reused(self, event: GroupReused) -> None:
+        """The whole group's result was restored from run `event.source` (docs/reuse.md): it
+        runs and completes at once, as if every task had exited 0; downstream starts as after
+        any COMPLETED group. Only a group whose tasks are all still PROCESSING (nothing ran,
+        nothing was canceled meanwhile) can be reused; otherwise the report is stale."""
+        group = self.groups.get(event.group)
+        if group is None or group.status is not _PROCESSING:
+            return
+        if any(t.status is not _PROCESSING or t.retry for t in group.tasks):
+            return
+        self._set_group(group, _RUNNING)
+        self._update_workflow()
+        for task in group.tasks:
+            self._out.append(TaskReused(self.now, task.name, event.source))
+            task.released = True
+            self._set_task(task, _RUNNING)
+            self._set_task(task, _COMPLETED, 0)
+        self._set_group(group, self._aggregate(group))
+        self._update_workflow()
+        self._after_group(group)
 
     def _on_timer(self, event: TimerFired) -> None:
         self._timer(event.key)

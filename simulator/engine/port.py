@@ -11,8 +11,9 @@ import abc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from simulator.engine.events import BackendReport, RunWarning
+from simulator.engine.events import BackendReport, Event, RunWarning
 from simulator.engine.plan import GroupPlan, Plan
 
 Emit = Callable[[BackendReport | RunWarning], None]
@@ -80,3 +81,69 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Remove everything this run created; idempotent; called on every exit path."""
+
+    def reuse_support(self, store: Path) -> ReuseSupport | None:
+        """What this backend offers the reuse of finished groups kept under `store` (the reuse
+        store's root, `simulator.common.digests.ReuseLayout`); None: never reused."""
+        return None
+
+
+class ReuseSupport(abc.ABC):
+    """A backend's side of reusing finished groups (docs/reuse.md): what it would run beyond
+    the spec, the content of a task's inputs, and copying outputs to and from the reuse store.
+    Every method answers None/False when it cannot tell: the group then runs (a miss)."""
+
+    @property
+    @abc.abstractmethod
+    def place(self) -> str:
+        """Where this backend keeps outputs, e.g. `local` or `pvc:<namespace>/<claim>`: an
+        entry is only reusable where its outputs are (known once the backend is prepared)."""
+
+    @abc.abstractmethod
+    async def task_identity(self, task: str) -> dict[str, Any] | None:
+        """What runs beyond the rendered spec: the image's local ID or digest, the
+        architecture, host mounts; None when the image cannot be identified."""
+
+    @abc.abstractmethod
+    async def input_digests(self, task: str) -> list[str] | None:
+        """A content hash per input, in order (an upstream task's output in this run, a `url:`
+        object); None when one cannot be read or hashed."""
+
+    @abc.abstractmethod
+    async def export_outputs(self, task: str, key: str) -> int | None:
+        """Copy this run's output of `task` into the reuse store's entry `key`; its bytes, or
+        None when that failed."""
+
+    @abc.abstractmethod
+    async def import_outputs(self, task: str, key: str) -> bool:
+        """Put entry `key`'s copy of `task`'s output in place as this run's output of `task`
+        (and upload it to the task's `url:` outputs, as its run did)."""
+
+    @abc.abstractmethod
+    async def drop(self, key: str) -> None:
+        """Remove entry `key`'s outputs from where this backend keeps them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseHit:
+    """A group restored from run `source`; `logs` are its tasks' recorded lines, in order:
+    (task, stream, line)."""
+
+    source: str
+    logs: tuple[tuple[str, str, str], ...] = ()
+
+
+class Reuser(abc.ABC):
+    """The real-time driver's view of the reuse of finished groups (`simulator.reuse`)."""
+
+    @abc.abstractmethod
+    async def lookup(self, group: GroupPlan) -> ReuseHit | None:
+        """The group is about to be created: a hit has its outputs restored already."""
+
+    @abc.abstractmethod
+    def observe(self, event: Event) -> None:
+        """Every event of the run, in order (the logs and results to keep)."""
+
+    @abc.abstractmethod
+    async def finish(self) -> list[str]:
+        """The run ended (any way): keep what completed; warnings to report."""

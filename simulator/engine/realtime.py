@@ -41,6 +41,7 @@ from simulator.engine.events import (
     CancelScope,
     EngineOutput,
     Event,
+    GroupReused,
     RunStarted,
     RunWarning,
     TaskExited,
@@ -53,7 +54,7 @@ from simulator.engine.events import (
 )
 from simulator.engine.machine import CancelError, Engine
 from simulator.engine.plan import Plan
-from simulator.engine.port import Backend
+from simulator.engine.port import Backend, Reuser
 from simulator.engine.rules import rank, start_timeout_message
 from simulator.engine.status import STATUS_EXIT_CODES, TaskStatus, WorkflowStatus
 from simulator.errors import OsmoTuiError
@@ -81,7 +82,7 @@ class StartTimedOut:
     retry: int
 
 
-Inbound = BackendReport | RunWarning | TimerFired | CancelAsked | StartTimedOut
+Inbound = BackendReport | GroupReused | RunWarning | TimerFired | CancelAsked | StartTimedOut
 """What the driver's inbox carries, from the loop or from backend threads."""
 
 
@@ -91,6 +92,14 @@ class StartTimerKey:
 
     task: str
     retry: int
+
+
+def _observed(on_event: OnEvent, reuser: Reuser) -> OnEvent:
+    def observe(event: Event) -> None:
+        reuser.observe(event)
+        on_event(event)
+
+    return observe
 
 
 def current_user() -> str:
@@ -112,8 +121,11 @@ class RealtimeRun:
         *,
         run_dir: Path | str | None = None,
         user: str | None = None,
+        reuser: Reuser | None = None,
     ) -> None:
         self.plan = plan
+        self.reuser = reuser
+        """Restores finished groups of earlier runs instead of creating them (docs/reuse.md)."""
         self.backend = backend
         self.engine = Engine(plan)
         self.clock = clock
@@ -174,6 +186,8 @@ class RealtimeRun:
         self._inbox = asyncio.Queue()
         self._actions = asyncio.Queue()
         self._t0 = self.clock()
+        if self.reuser is not None:
+            on_event = _observed(on_event, self.reuser)
         worker = asyncio.create_task(self._work(on_event))
         try:
             run_dir = self.run_dir or Path(tempfile.mkdtemp(prefix="osmo-tui-run-"))
@@ -198,7 +212,21 @@ class RealtimeRun:
             self._actions.put_nowait(None)
             with contextlib.suppress(Exception):
                 await asyncio.shield(worker)
-            await self.close()
+            try:
+                await self._keep_for_reuse(on_event)
+            finally:
+                await self.close()
+
+    async def _keep_for_reuse(self, on_event: OnEvent) -> None:
+        """Before the backend closes (it may need it to copy outputs): keep what completed."""
+        if self.reuser is None:
+            return
+        try:
+            warnings = await asyncio.shield(self.reuser.finish())
+        except Exception as exc:  # keeping results must never fail the run
+            warnings = [f"reuse: could not keep this run's results: {exc}"]
+        for message in warnings:
+            on_event(RunWarning(self.now(), message))
 
     async def close(self) -> None:
         """Close the backend once (removes everything the run created)."""
@@ -221,7 +249,7 @@ class RealtimeRun:
             case _:
                 self._handle(item, on_event)
 
-    def _handle(self, item: BackendReport | TimerFired, on_event: OnEvent) -> None:
+    def _handle(self, item: BackendReport | GroupReused | TimerFired, on_event: OnEvent) -> None:
         event = dataclasses.replace(item, time=max(self.now(), self.engine.now))
         outputs, actions = self.engine.handle(event)
         on_event(event)
@@ -308,6 +336,8 @@ class RealtimeRun:
         match action:
             case CreateGroup():
                 group = self.plan.groups[action.group]
+                if await self._reused(action.group):
+                    return
                 retries = {t: self.engine.task_retry(t) for t in group.tasks}
                 await backend.start_group(group, retries)
             case CreateAttempt():
@@ -324,6 +354,23 @@ class RealtimeRun:
                 pass  # handled on the loop by `_deliver`, never queued
             case _:
                 assert_never(action)
+
+    async def _reused(self, name: str) -> bool:
+        """Whether the group was restored from an earlier run: its logs, then GroupReused, go
+        through the inbox like any report (the engine completes the group)."""
+        if self.reuser is None:
+            return False
+        try:
+            hit = await self.reuser.lookup(self.plan.groups[name])
+        except Exception as exc:  # a broken lookup is a miss, said once
+            self._put(RunWarning(0.0, f"reuse: group {name} runs: {exc}"))
+            return False
+        if hit is None:
+            return False
+        for task, stream, line in hit.logs:
+            self._put(TaskLog(0.0, task, 0, line, stream))
+        self._put(GroupReused(0.0, name, hit.source))
+        return True
 
     def _backend_failed(self, action: Action, exc: Exception) -> None:
         text = exc.render() if isinstance(exc, OsmoTuiError) else f"{type(exc).__name__}: {exc}"

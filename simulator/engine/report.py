@@ -39,6 +39,7 @@ def build_report(snap: RunSnapshot) -> dict[str, Any]:
                 "start_time": _t(t.start_time),
                 "end_time": _t(t.end_time),
                 "message": t.message,
+                "reused_from": t.reused_from,
             }
             for name, t in snap.tasks.items()
         },

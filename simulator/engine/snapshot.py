@@ -12,6 +12,7 @@ from typing import assert_never
 from simulator.engine.events import (
     CancelRequested,
     Event,
+    GroupReused,
     GroupStatusChanged,
     RunFinished,
     RunStarted,
@@ -21,6 +22,7 @@ from simulator.engine.events import (
     TaskInitializing,
     TaskLog,
     TaskReady,
+    TaskReused,
     TaskRunning,
     TaskScheduling,
     TaskStatusChanged,
@@ -46,6 +48,8 @@ class TaskState:
     node: str = ""
     placement: str = ""
     """Why the backend placed it there."""
+    reused_from: str | None = None
+    """The run id whose result was restored instead of running it (None: it ran)."""
 
 
 @dataclass(slots=True)
@@ -113,6 +117,8 @@ def fold(snap: RunSnapshot, event: Event) -> RunSnapshot:
         case TaskInitializing():
             task = snap.tasks[event.task]
             task.node, task.placement = event.node, event.reason
+        case TaskReused():
+            snap.tasks[event.task].reused_from = event.source
         case RunStarted():
             snap.backend = event.backend
             snap.workflow_id = event.workflow_id
@@ -128,6 +134,7 @@ def fold(snap: RunSnapshot, event: Event) -> RunSnapshot:
             | TaskRunning()
             | TaskExited()
             | TaskFailed()
+            | GroupReused()
             | CancelRequested()
             | TimerFired()
         ):

@@ -103,12 +103,15 @@ class Execution:
         return self.report
 
 
-def start(prepared: PreparedRun, *, replay: list[Event] | None = None) -> Execution:
-    """Build the request's `Run` (or a replay of `replay`) and, if asked, its record."""
+def start(
+    prepared: PreparedRun, *, replay: list[Event] | None = None, fresh: tuple[str, ...] = ()
+) -> Execution:
+    """Build the request's `Run` (or a replay of `replay`) and, if asked, its record. `fresh`:
+    tasks that run even when their group could be reused, with everything downstream."""
     request = prepared.request
     if request.record and replay is None:
         _claim_workflow_id(prepared)
-    run = ReplayRun(replay) if replay is not None else _make_run(prepared)
+    run = ReplayRun(replay) if replay is not None else _make_run(prepared, fresh)
     recorder = _recorder(prepared, run.backend) if request.record and replay is None else None
     if recorder is not None and not run.stepped:
         _give_run_dir(run, recorder.path)
@@ -126,7 +129,7 @@ def _claim_workflow_id(prepared: PreparedRun) -> None:
         prepared.plan = plan_from_spec(loaded, workflow_id=workflow_id)
 
 
-def _make_run(prepared: PreparedRun) -> Run:
+def _make_run(prepared: PreparedRun, fresh: tuple[str, ...] = ()) -> Run:
     from simulator.backends.sim import SimRun
 
     request = prepared.request
@@ -143,7 +146,7 @@ def _make_run(prepared: PreparedRun) -> Run:
         return SimulatedRun(sim)
     from simulator.run.live import live_run
 
-    return live_run(prepared, options)
+    return live_run(prepared, options, fresh=fresh)
 
 
 def _give_run_dir(run: Run, path: Path) -> None:

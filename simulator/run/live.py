@@ -13,6 +13,7 @@ from simulator.run.runs import Cancel, Observer, Run
 if TYPE_CHECKING:
     from simulator.backends.kubernetes.options import KubeOptions
     from simulator.engine.port import Backend
+    from simulator.reuse import ReuseSession
     from simulator.run.prepare import PreparedRun
 
 
@@ -55,7 +56,9 @@ class LiveRun(Run):
         await asyncio.shield(self.realtime.close())
 
 
-def live_run(prepared: PreparedRun, options: DockerOptions | KubeOptions) -> LiveRun:
+def live_run(
+    prepared: PreparedRun, options: DockerOptions | KubeOptions, *, fresh: tuple[str, ...] = ()
+) -> LiveRun:
     """The real-time driver over the backend `options` name, with the prepared pool/scenario."""
     backend: Backend
     if isinstance(options, DockerOptions):
@@ -66,4 +69,30 @@ def live_run(prepared: PreparedRun, options: DockerOptions | KubeOptions) -> Liv
         from simulator.backends.kubernetes.backend import KubernetesBackend
 
         backend = KubernetesBackend(options, pool=prepared.pool, scenario=prepared.scenario)
-    return LiveRun(RealtimeRun(prepared.plan, backend))
+    realtime = RealtimeRun(prepared.plan, backend)
+    realtime.reuser = _reuser(prepared, realtime, fresh)
+    return LiveRun(realtime)
+
+
+def _reuser(
+    prepared: PreparedRun, realtime: RealtimeRun, fresh: tuple[str, ...]
+) -> ReuseSession | None:
+    """The reuse of finished groups, when asked for and the run is recorded (its id names the
+    run that produced a kept result)."""
+    request = prepared.request
+    if not (request.reuse and request.record):
+        return None
+    from simulator.reuse import ReuseSession, ReuseStore, reuse_root
+    from simulator.reuse.session import downstream_closure
+    from simulator.runs.store import runs_root
+
+    store = ReuseStore(reuse_root(runs_root()))
+    support = realtime.backend.reuse_support(store.root)
+    if support is None:
+        return None
+
+    def run_id() -> str:
+        return realtime.run_dir.name if realtime.run_dir is not None else ""
+
+    groups = downstream_closure(prepared.plan, fresh)
+    return ReuseSession(prepared.plan, store, support, run_id, fresh=groups)

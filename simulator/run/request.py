@@ -51,6 +51,9 @@ class RunRequest:
     backend: BackendOptions = field(default_factory=SimOptions)
     record: bool = True
     """Write the run to the run store as it happens."""
+    reuse: bool = False
+    """Docker and Kubernetes: restore groups whose key an earlier run kept instead of running
+    them, and keep what completes (docs/reuse.md); needs `record`. The simulator ignores it."""
 
     @property
     def backend_name(self) -> str:

@@ -12,6 +12,7 @@ from simulator.engine.events import (
     GroupStatusChanged,
     RunWarning,
     TaskLog,
+    TaskReused,
     TaskStatusChanged,
     WorkflowStatusChanged,
 )
@@ -63,6 +64,17 @@ def to_junit(report: dict[str, Any], *, suite: str = "osmo-tui") -> str:
             lines.append("    </testcase>")
         elif t["status"] != "COMPLETED":
             lines.append(head + f"><skipped message={quoteattr(t['status'])}/></testcase>")
+        elif t.get("reused_from"):
+            source = t["reused_from"]
+            lines.append(head + ">")
+            lines.append("      <properties>")
+            lines.append(f'        <property name="reused_from" value={quoteattr(source)}/>')
+            lines.append("      </properties>")
+            lines.append(
+                f"      <system-out>{escape(f'not run: result reused from run {source}')}"
+                "</system-out>"
+            )
+            lines.append("    </testcase>")
         else:
             lines.append(head + "/>")
     lines += ["  </testsuite>", "</testsuites>", ""]
@@ -123,6 +135,8 @@ def timeline_line(event: Event) -> str | None:
             code = f" exit {event.exit_code}" if event.exit_code is not None else ""
             extra = f"  ({event.message})" if event.message else ""
             return f"{stamp}   task {event.task}{retry} {event.status}{code}{extra}"
+        case TaskReused():
+            return f"{stamp}   task {event.task} REUSED from run {event.source}"
         case TaskLog():
             return f"{stamp}     {event.task} | {event.line}"
         case RunWarning():
@@ -134,6 +148,7 @@ def timeline_line(event: Event) -> str | None:
 def summary_table(report: dict[str, Any]) -> str:
     """A plain-text table: one row per task, then the workflow's status and duration."""
     header = ("TASK", "GROUP", "LEAD", "STATUS", "EXIT", "RETRIES", "START", "END", "MESSAGE")
+    reused = {n: t.get("reused_from") for n, t in report["tasks"].items()}
     rows = [header]
     for name, t in report["tasks"].items():
         rows.append(
@@ -146,7 +161,7 @@ def summary_table(report: dict[str, Any]) -> str:
                 str(t["retries"]),
                 fmt_time(t["start_time"]),
                 fmt_time(t["end_time"]),
-                t["message"],
+                f"reused from {reused[name]}" if reused[name] else t["message"],
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]

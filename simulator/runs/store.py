@@ -211,7 +211,7 @@ class RunStore:
     def list(self) -> list[RunInfo]:
         """Every run, oldest first; a damaged one is listed with `damaged` saying why."""
         try:
-            entries = sorted(p for p in self.root.iterdir() if p.is_dir())
+            entries = sorted(p for p in self.root.iterdir() if p.is_dir() and p.name[:1] != ".")
         except OSError:  # no store yet, or not a directory we may read
             return []
         return [self._info(p) for p in entries]

@@ -83,6 +83,7 @@ def test_json_document_and_script_inference(
         "start_time": 0.0,
         "end_time": 5.0,
         "message": "Lead task finished",
+        "reused_from": None,
     }
 
 

@@ -342,6 +342,12 @@ class MainScreen(Screen[None]):
     def action_rerun(self) -> None:
         self.runs.rerun()
 
+    def action_rerun_fresh(self) -> None:
+        if self.selected is None:
+            self.notify("Select a task first (graph or table)", severity="warning", timeout=3)
+            return
+        self.runs.rerun(fresh=(self.selected,))
+
     def action_cancel_workflow(self) -> None:
         self.runs.confirm_cancel("workflow")
 

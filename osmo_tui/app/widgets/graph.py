@@ -301,6 +301,8 @@ class GroupGraph(LinesView):
         task = self.snapshot.tasks[name]
         badge = self.badges.get(name, "")
         facts = f" ↻{task.retries}" if task.retries else ""
+        if task.reused_from:
+            facts += f" {st.REUSED}"  # restored from an earlier run, not run
         if task.exit_code not in (None, 0):
             facts += f" x{task.exit_code}"  # the exit code that decided the task's fate
         lead = "★" if task.lead else " "

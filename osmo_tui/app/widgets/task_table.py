@@ -173,13 +173,16 @@ class TaskTable(LinesView):
         return [
             (f"{'★' if task.lead else ' '} {task.name}", PLAIN),
             (task.group, PLAIN),
-            (f"{st.symbol(task.status)} {task.status}", st.style(task.status)),
+            (
+                f"{st.REUSED if task.reused_from else st.symbol(task.status)} {task.status}",
+                st.style(task.status),
+            ),
             ("" if task.exit_code is None else str(task.exit_code), PLAIN),
             (str(task.retries) if task.retries else "", PLAIN),
             ("" if task.start_time is None else st.duration(task.start_time), PLAIN),
             (st.duration(_duration(task, snap.time)), PLAIN),
             (task.node, PLAIN),
-            (task.message, PLAIN),
+            (task.message or _reused(task), PLAIN),
         ]
 
     # --- navigation --------------------------------------------------------------------------
@@ -235,6 +238,10 @@ class TaskTable(LinesView):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def _reused(task: TaskState) -> str:
+    return f"reused from {task.reused_from}" if task.reused_from else ""
 
 
 def _duration(task: TaskState, now: float) -> float | None:

@@ -49,7 +49,7 @@ from simulator.engine.events import (
     TaskScheduling,
 )
 from simulator.engine.plan import GroupPlan, Plan
-from simulator.engine.port import Backend, Capabilities, Emit
+from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport
 from simulator.engine.status import ExitCode, TaskStatus
 from simulator.errors import BackendError
 from simulator.pool.config import PoolConfig
@@ -449,6 +449,26 @@ class DockerBackend(Backend):
                 self._end(attempt, failed)
                 return None
 
+    async def image_id(self, ref: str, arch: str) -> str | None:
+        """The local image ID `ref` runs as on `arch` (made available as a task's run would,
+        shared with it); None when it cannot be had."""
+        lock = self._image_locks.setdefault(ref, asyncio.Lock())
+        async with lock:
+            if (ref, arch) not in self._image_ids:
+                try:
+                    self._image_ids[ref, arch] = await self._call(
+                        images.ensure_image, self._client, ref, arch, self.pull_policy, _quiet
+                    )
+                except images.PullError:
+                    return None
+            return self._image_ids[ref, arch]
+
+    def reuse_support(self, store: Path) -> ReuseSupport:
+        from simulator.backends.docker.reuse import DockerReuse
+        from simulator.common.digests import ReuseLayout
+
+        return DockerReuse(self, ReuseLayout(store))
+
     def _start_failed(self, attempt: Attempt, exc: Exception) -> None:
         import docker.errors
 
@@ -566,6 +586,10 @@ class DockerBackend(Backend):
                     )
                     self._end(attempt, failed)
                 self._schedule()
+
+
+def _quiet(line: str) -> None:
+    """Pull progress nobody shows (an image resolved for a reuse key)."""
 
 
 def forward_sigterm(loop: asyncio.AbstractEventLoop) -> bool:

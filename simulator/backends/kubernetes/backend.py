@@ -23,7 +23,7 @@ from simulator.backends.kubernetes.rest import ns_path
 from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
-from simulator.engine.port import Backend, Capabilities, Emit
+from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport
 from simulator.errors import BackendError
 from simulator.pool import resolve
 from simulator.pool.config import PoolConfig
@@ -180,6 +180,14 @@ class KubernetesBackend(WatchHandlers, Backend):
 
     def _now(self) -> float:
         return time.monotonic() - self._t0
+
+    def reuse_support(self, store: Path) -> ReuseSupport | None:
+        """Outputs are on the data PVC: without one there is nothing to keep or restore."""
+        if not self._data_pvc:
+            return None
+        from simulator.backends.kubernetes.reuse import KubeReuse
+
+        return KubeReuse(self, self._data_pvc, self.options.reuse_helper_image)
 
     # --- group and attempt lifecycle --------------------------------------------------------------
 

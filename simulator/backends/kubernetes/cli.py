@@ -27,6 +27,12 @@ def add_kube_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--kube-scheduler", metavar="NAME", help="schedulerName of the pods (e.g. a gang scheduler)"
     )
+    group.add_argument(
+        "--kube-image-registry",
+        metavar="HOST:PORT",
+        help="a registry on this host every image name resolves through (the cluster's mirror): "
+        "--reuse identifies images by its digests (docs/reuse.md)",
+    )
 
 
 def kube_options(args: argparse.Namespace) -> KubeOptions:
@@ -37,5 +43,6 @@ def kube_options(args: argparse.Namespace) -> KubeOptions:
         namespace=getattr(args, "namespace", None),
         data_pvc=getattr(args, "kube_data_pvc", None),
         scheduler_name=getattr(args, "kube_scheduler", None),
+        image_registry=getattr(args, "kube_image_registry", None),
         check_pool_rules=True,
     )

@@ -26,6 +26,11 @@ class KubeOptions:
     api_grace: float = 60.0
     """Seconds the API server may be unreachable before the run fails."""
     cluster_domain: str = "cluster.local"
+    image_registry: str | None = None
+    """A registry on this host that every image name resolves through (a pull-through mirror,
+    e.g. `127.0.0.1:5000`): reuse keys identify images by its digests (docs/reuse.md)."""
+    reuse_helper_image: str = "busybox:1.36"
+    """The image of the helper pods that hash and copy outputs on the data PVC for reuse."""
     check_pool_rules: bool = False
     """Refuse, before anything is created, tasks that no node of the cluster can take by the
     pool's resource rules (the CLI's default; tests of scheduling leave it off to see pods wait)."""
