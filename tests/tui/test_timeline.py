@@ -218,6 +218,8 @@ async def test_wide_screen_puts_the_task_detail_beside_the_views() -> None:
         await pilot.press("5")
         await pilot.pause()
         assert screen.query_one("#side").display and screen.has_class("-task-tab")
+        text = screen_text(app)
+        assert "1 Graph" in text and "download" in text  # the tab strip, then the detail
 
 
 async def test_graph_boxes_grow_with_the_screen_and_long_names(tmp_path: Path) -> None:

@@ -105,15 +105,12 @@ class MainScreen(Screen[None]):
             views.show_tab("task")
         self._task_tab_shown(views.active)
 
-    @on(TabbedContent.TabActivated, "#views")
-    def _tab_activated(self, message: TabbedContent.TabActivated) -> None:
-        self._task_tab_shown(message.pane.id or "")
-
     def _task_tab_shown(self, tab: str) -> None:
         self.set_class(tab == "task" and not self.has_class("-wide"), "-task-tab")
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
+        self.watch(self.query_one("#views", TabbedContent), "active", self._task_tab_shown)
         self.set_interval(1 / REFRESH_HZ, self._flush)
         self.show_errors()
         if self.osmo.session.plan is not None:
