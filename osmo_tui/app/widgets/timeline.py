@@ -515,9 +515,10 @@ class Timeline(LinesView):
         rows = len(self.rows)
         title = st.fit(f" {rows} rows", label_w + 1)
         text = [" "] * bar_w
-        for col, label in ticks(span, bar_w):
-            text[col : col + len(label)] = list(label)
         now = self._now_col(span, bar_w)
+        for col, label in ticks(span, bar_w):
+            if now is None or not col <= now < col + len(label):  # ▼ wins over a label
+                text[col : col + len(label)] = list(label)
         out = [Segment(title, DIM), Segment("  ")]
         if now is None:
             out.append(Segment("".join(text), AXIS))
