@@ -20,7 +20,7 @@ from osmo_tui.app.widgets.timeline import Timeline, ticks
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.engine.status import TaskStatus
 from simulator.run import RunRequest
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, wait_for
 from tests.tui.plans import big_plan, completed_events, small_plan
 from tests.tui.screen_text import screen_text
 
@@ -307,3 +307,26 @@ async def test_footer_fits_eighty_columns() -> None:
         await settle(pilot)
         footer = screen_text(app).splitlines()[-1]
         assert "Filter" in footer  # the last of the footer's keys is not cut
+
+
+async def test_now_line_follows_playback_between_events(scenario: Scenario) -> None:
+    path = scenario("default: {duration: 20}\n")
+    request = RunRequest(scenario=path, record=False)
+    app = make_app(request, plan=small_plan(), speed=1.0, paused=True, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        for _ in range(3):
+            seen = len(app.session.events)
+            await pilot.press("n")
+            await wait_for(pilot, lambda seen=seen: len(app.session.events) > seen)  # type: ignore[misc]
+        await pilot.press("3")
+        await pilot.pause(0.2)
+        timeline = app.main_screen.query_one(Timeline)
+        snap = app.session.snapshot
+        assert snap is not None and not snap.finished
+        timeline.tick(snap.time + 15)
+        assert timeline.now == snap.time + 15
+        label, bar, span = timeline.geometry()
+        axis = "".join(s.text for s in timeline.render_line(0))
+        assert axis.index("▼") == label + 3 + int(timeline.now / span * bar)
+        assert span >= snap.time + 15  # the chart grew to the playback's time

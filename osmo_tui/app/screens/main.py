@@ -265,6 +265,8 @@ class MainScreen(Screen[None]):
             run = self.osmo.session.run
             if run is not None and not run.finished and not self.osmo.playback.paused:
                 self.update_header()  # the clock ticks on between events
+                if self.query_one("#views", TabbedContent).active == "timeline":
+                    self.query_one(Timeline).tick(self.virtual_now())
             return
         runs.dirty = False
         changed, runs.changed = runs.changed, set()

@@ -138,6 +138,7 @@ class Timeline(LinesView):
         self.full_span: float | None = None
         """The whole run's span while scrubbing (the chart keeps its scale, "now" moves)."""
         self.scrubbing = False
+        self.virtual_now: float | None = None
         self.critical: set[str] = set()
         """Critical groups and, in them, the deciding tasks."""
         self._critical_at: tuple[int, int] = (-1, -1)
@@ -221,13 +222,29 @@ class Timeline(LinesView):
     # --- geometry ----------------------------------------------------------------------------
 
     @property
+    def now(self) -> float:
+        """The snapshot's time, or the playback's virtual time between events (live)."""
+        snap = self.snapshot
+        if snap is None:
+            return 0.0
+        if self.virtual_now is None or self.scrubbing or snap.finished:
+            return snap.time
+        return max(snap.time, self.virtual_now)
+
+    def tick(self, virtual_now: float | None) -> None:
+        """Time moved on between events (playback): the now line and running bars follow."""
+        if virtual_now != self.virtual_now:
+            self.virtual_now = virtual_now
+            self.refresh()
+
+    @property
     def raw_span(self) -> float:
         snap = self.snapshot
         if snap is None:
             return 1.0
         if self.full_span is not None:
             return max(self.full_span, snap.time, 1e-9)
-        return max(snap.time, snap.end_time or 0.0, 1e-9)
+        return max(self.now, snap.end_time or 0.0, 1e-9)
 
     def _width(self) -> int:
         """Columns for the rows (the vertical scrollbar takes its own)."""
@@ -321,7 +338,7 @@ class Timeline(LinesView):
     ) -> tuple[list[tuple[int, int, str, Style]], list[Segment]]:
         """Runs (first column, end column, char, style) of every attempt, and the exits note."""
         assert self.snapshot is not None
-        now = self.snapshot.time
+        now = self.now
         attempts = self.attempts.of(name)
         cells: list[tuple[int, int, str, Style]] = []
         used = 0
@@ -388,7 +405,7 @@ class Timeline(LinesView):
         g = self.snapshot.groups[group]
         if g.start_time is None:
             return []
-        stop = g.end_time if g.end_time is not None else self.snapshot.time
+        stop = g.end_time if g.end_time is not None else self.now
         first = self._x(g.start_time, span, width)
         end = min(width, max(first + 1, self._x(stop, span, width)))
         return [(first, end, "▔", st.style(g.status, bold=True))]
@@ -401,7 +418,7 @@ class Timeline(LinesView):
         The note counts the tasks per status."""
         assert self.snapshot is not None
         snap = self.snapshot
-        now = snap.time
+        now = self.now
         layers = ("sched", "init", "done", "active", "failed")
         diff = {k: [0] * (width + 1) for k in layers}
 
@@ -461,7 +478,7 @@ class Timeline(LinesView):
         snap = self.snapshot
         if snap is None or (snap.finished and not self.scrubbing) or snap.start_time is None:
             return None
-        return self._x(snap.time, span, width)
+        return self._x(self.now, span, width)
 
     def _bar_segments(
         self, cells: list[tuple[int, int, str, Style]], note: list[Segment], width: int, span: float
