@@ -254,12 +254,15 @@ class Timeline(LinesView):
         return NOTES_WIDTH if self._width() >= NOTES_FROM else 0
 
     def geometry(self) -> tuple[int, int, float]:
-        """(label width, bar width, span): the span is rounded up to a whole tick, so that a
-        live run rescales only when it crosses a tick, not on every event."""
+        """(label width, bar width, span): while the run goes on, the span is rounded up to a
+        whole tick, so that the chart rescales only when it crosses a tick, not on every event."""
         width = self._width()
         label = max(LABEL_MIN, min(self._names, int(width * LABEL_SHARE)))
         bar = max(10, width - label - 3 - self.notes_width())
         raw = self.raw_span
+        snap = self.snapshot
+        if self.scrubbing or (snap is not None and snap.finished):
+            return label, bar, raw  # the whole run is known: it fills the width
         step = tick_step(raw, bar)
         span = max(step, math.ceil(raw / step - 1e-9) * step)
         return label, bar, span
