@@ -330,3 +330,39 @@ async def test_now_line_follows_playback_between_events(scenario: Scenario) -> N
         axis = "".join(s.text for s in timeline.render_line(0))
         assert axis.index("▼") == label + 3 + int(timeline.now / span * bar)
         assert span >= snap.time + 15  # the chart grew to the playback's time
+
+
+async def test_timeline_pages_clicks_and_follows_the_graph_cursor() -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        timeline = screen.query_one(Timeline)
+        await pilot.press("enter", "down")  # graph: unfold g000, cursor on its first task
+        assert screen.selected == "t000-00"
+        assert timeline.current is not None and timeline.current.task == "t000-00"
+        await pilot.press("3", "pagedown")
+        assert timeline.cursor == 11
+        await pilot.press("pageup")
+        assert timeline.cursor == 1
+        await pilot.click(Timeline, offset=(5, 4))  # below the axis: the 4th row
+        await pilot.pause()
+        assert timeline.cursor == timeline.scroll_offset.y + 3
+        assert screen.selected == timeline.rows[timeline.cursor].task
+
+
+async def test_changed_groups_get_their_box_drawn_in_the_changed_colour() -> None:
+    from osmo_tui.app.widgets.graph import BORDER, CHANGED
+
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        graph = app.main_screen.query_one(GroupGraph)
+        assert graph.plan is not None
+        _x, y = graph.plan.pos["train"]
+        assert CHANGED not in {seg.style for seg in graph.line(y)}
+        assert BORDER in {seg.style for seg in graph.line(y)}
+        graph.changed = {"train"}
+        graph.refresh()
+        styles = {seg.style for seg in graph.line(y)}
+        assert CHANGED in styles
