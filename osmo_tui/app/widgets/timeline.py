@@ -53,6 +53,14 @@ NOTES_FROM, NOTES_WIDTH = 100, 16
 LABEL_MIN, LABEL_SHARE = 14, 0.34
 """The label column: as wide as the longest label, at least LABEL_MIN, at most this share."""
 PHASES = (("░", "SCHEDULING"), ("▒", "INITIALIZING"))
+SUMMARY_LOOK = (
+    ("░", "SCHEDULING"),
+    ("▒", "INITIALIZING"),
+    ("█", "COMPLETED"),
+    ("█", "RUNNING"),
+    ("█", "FAILED"),
+)
+"""A folded group's layers, the later ones drawn over the earlier (failed shows first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +147,8 @@ class Timeline(LinesView):
         """The whole run's span while scrubbing (the chart keeps its scale, "now" moves)."""
         self.scrubbing = False
         self.virtual_now: float | None = None
+        self._guide_key: tuple[float, int] = (0.0, 0)
+        self._guide_cols: list[int] = []
         self.critical: set[str] = set()
         """Critical groups and, in them, the deciding tasks."""
         self._critical_at: tuple[int, int] = (-1, -1)
@@ -417,19 +427,19 @@ class Timeline(LinesView):
         self, group: str, width: int, span: float
     ) -> tuple[list[tuple[int, int, str, Style]], list[Segment]]:
         """A folded group: per column the most telling state of its tasks' attempts (failed over
-        running over completed over init over queued), from difference arrays: O(tasks + width).
-        The note counts the tasks per status."""
+        running over completed over init over queued). A sweep over the columns where a phase
+        starts or ends: O(attempts log attempts), whatever the width. The note counts the tasks
+        per status."""
         assert self.snapshot is not None
         snap = self.snapshot
         now = self.now
-        layers = ("sched", "init", "done", "active", "failed")
-        diff = {k: [0] * (width + 1) for k in layers}
+        changes: dict[int, list[tuple[int, int]]] = {}  # column -> (layer, +1 / -1)
 
-        def add(kind: str, a: float, b: float) -> None:
+        def add(layer: int, a: float, b: float) -> None:
             first = self._x(a, span, width)
             end = min(width, max(first + 1, self._x(b, span, width)))
-            diff[kind][first] += 1
-            diff[kind][end] -= 1
+            changes.setdefault(first, []).append((layer, 1))
+            changes.setdefault(end, []).append((layer, -1))
 
         counts: dict[str, int] = {}
         for name in snap.groups[group].tasks:
@@ -439,42 +449,33 @@ class Timeline(LinesView):
                 stop = a.end if a.end is not None else now
                 run_from = a.start if a.start is not None else stop
                 if a.scheduling is not None:
-                    add("sched", a.scheduling, a.initializing or run_from)
+                    add(0, a.scheduling, a.initializing or run_from)
                 if a.initializing is not None:
-                    add("init", a.initializing, run_from)
+                    add(1, a.initializing, run_from)
                 if a.start is not None:
-                    kind = (
-                        "active"
-                        if not a.finished
-                        else ("done" if a.status is TaskStatus.COMPLETED else "failed")
-                    )
-                    add(kind, a.start, stop)
-        look = {
-            "failed": ("█", st.style("FAILED")),
-            "active": ("█", st.style("RUNNING")),
-            "done": ("█", st.style("COMPLETED")),
-            "init": ("▒", st.style("INITIALIZING")),
-            "sched": ("░", st.style("SCHEDULING")),
-        }
-        running = dict.fromkeys(layers, 0)
+                    done = 2 if a.status is TaskStatus.COMPLETED else 4
+                    add(3 if not a.finished else done, a.start, stop)
+        running = [0] * len(SUMMARY_LOOK)
         cells: list[tuple[int, int, str, Style]] = []
-        for col in range(width):
-            top = None
-            for kind in layers:
-                running[kind] += diff[kind][col]
-            for kind in reversed(layers):
-                if running[kind] > 0:
-                    top = kind
-                    break
-            if top is None:
+        cols = sorted(changes)
+        for i, col in enumerate(cols):
+            for layer, delta in changes[col]:
+                running[layer] += delta
+            top = next((k for k in range(len(running) - 1, -1, -1) if running[k] > 0), None)
+            end = cols[i + 1] if i + 1 < len(cols) else width
+            if top is None or end <= col:
                 continue
-            char, style = look[top]
-            if cells and cells[-1][1] == col and cells[-1][2] == char and cells[-1][3] == style:
-                cells[-1] = (cells[-1][0], col + 1, char, style)
-            else:
-                cells.append((col, col + 1, char, style))
+            char, status = SUMMARY_LOOK[top]
+            cells.append((col, min(end, width), char, st.style(status)))
         note = [Segment(f" {st.symbol(k)}{n}", st.style(k)) for k, n in counts.items()]
         return cells, note
+
+    def _guides(self, span: float, width: int) -> list[int]:
+        """The tick columns (cached: every row asks, per repaint)."""
+        if self._guide_key != (span, width):
+            self._guide_key = (span, width)
+            self._guide_cols = [col for col, _label in ticks(span, width)]
+        return self._guide_cols
 
     def _now_col(self, span: float, width: int) -> int | None:
         """The "now" line's column while the run goes on or while scrubbing."""
@@ -488,7 +489,7 @@ class Timeline(LinesView):
     ) -> list[Segment]:
         """The bar area: the runs, faint tick guides and the now line in the gaps, then the note
         right after the last run if it fits."""
-        guides = [col for col, _label in ticks(span, width)]
+        guides = self._guides(span, width)
         now = self._now_col(span, width)
         out: list[Segment] = []
         at = 0
