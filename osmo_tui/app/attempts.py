@@ -42,19 +42,25 @@ class AttemptLog:
         self.attempts: dict[str, list[Attempt]] = {}
         self.seen = 0
         """How many events of `source` were absorbed."""
+        self.version: dict[str, int] = {}
+        """Task -> `seen` when its attempts last changed (a view redraws what changed)."""
         self.source: Sequence[Event] | None = None
+        self.resets = 0
+        """Times it started over (another event list): what was drawn from it is stale."""
 
     def absorb(self, events: Sequence[Event], upto: int | None = None) -> bool:
         """Take `events[seen:upto]`; a different (or shorter) list starts over. True if any
         attempt changed."""
         end = len(events) if upto is None else min(upto, len(events))
         if events is not self.source or end < self.seen:
-            self.attempts, self.seen, self.source = {}, 0, events
+            self.attempts, self.seen, self.source, self.version = {}, 0, events, {}
+            self.resets += 1
         changed = False
         for i in range(self.seen, end):
             event = events[i]
             if isinstance(event, TaskStatusChanged):
                 self._fold(event)
+                self.version[event.task] = i + 1
                 changed = True
         self.seen = end
         return changed

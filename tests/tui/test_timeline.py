@@ -366,3 +366,22 @@ async def test_changed_groups_get_their_box_drawn_in_the_changed_colour() -> Non
         graph.refresh()
         styles = {seg.style for seg in graph.line(y)}
         assert CHANGED in styles
+
+
+async def test_folded_rows_drawn_from_cache_match_a_fresh_drawing() -> None:
+    """A folded group's row is kept until one of its tasks changes: step a live run and compare
+    every row with a drawing from scratch."""
+    app = make_app(plan=big_plan(100, 10, 2), speed=1.0, paused=True, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("3", "z")  # fold every group
+        timeline = app.main_screen.query_one(Timeline)
+        for _ in range(6):
+            seen = len(app.session.events)
+            await pilot.press("n")
+            await wait_for(pilot, lambda seen=seen: len(app.session.events) > seen)  # type: ignore[misc]
+            await pilot.pause(0.1)
+            rows = [_text(timeline, i) for i in range(len(timeline.rows))]
+            timeline._summaries.clear()
+            assert rows == [_text(timeline, i) for i in range(len(timeline.rows))]
+        assert any("█" in row for row in rows)

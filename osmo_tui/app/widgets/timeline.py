@@ -25,6 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -53,6 +54,8 @@ NOTES_FROM, NOTES_WIDTH = 100, 16
 LABEL_MIN, LABEL_SHARE = 14, 0.34
 """The label column: as wide as the longest label, at least LABEL_MIN, at most this share."""
 PHASES = (("░", "SCHEDULING"), ("▒", "INITIALIZING"))
+Cells = list[tuple[int, int, str, Style]]
+"""Runs of a bar: (first column, end column, char, style)."""
 SUMMARY_LOOK = (
     ("░", "SCHEDULING"),
     ("▒", "INITIALIZING"),
@@ -147,6 +150,10 @@ class Timeline(LinesView):
         """The whole run's span while scrubbing (the chart keeps its scale, "now" moves)."""
         self.scrubbing = False
         self.virtual_now: float | None = None
+        self._frame: tuple[Style, tuple[int, int, float], int] | None = None
+        """(style, geometry, width) during one repaint."""
+        self._summaries: dict[str, tuple[tuple[object, ...], tuple[Cells, list[Segment]]]] = {}
+        """Folded group -> (what it was drawn for, its cells and note)."""
         self._guide_key: tuple[float, int] = (0.0, 0)
         self._guide_cols: list[int] = []
         self.critical: set[str] = set()
@@ -185,6 +192,7 @@ class Timeline(LinesView):
                 + [LABEL_MIN]
             )
         self._critical_at = (-1, -1)
+        self._summaries.clear()  # another snapshot (a scrub, a new run): draw afresh
         self.rebuild()
 
     def set_collapsed(self, collapsed: set[str]) -> None:
@@ -261,9 +269,15 @@ class Timeline(LinesView):
         return self.scrollable_content_region.width or self.size.width
 
     def notes_width(self) -> int:
-        return NOTES_WIDTH if self._width() >= NOTES_FROM else 0
+        width = self._frame[2] if self._frame is not None else self._width()
+        return NOTES_WIDTH if width >= NOTES_FROM else 0
 
     def geometry(self) -> tuple[int, int, float]:
+        if self._frame is not None:
+            return self._frame[1]
+        return self._geometry()
+
+    def _geometry(self) -> tuple[int, int, float]:
         """(label width, bar width, span): while the run goes on, the span is rounded up to a
         whole tick, so that the chart rescales only when it crosses a tick, not on every event."""
         width = self._width()
@@ -290,8 +304,18 @@ class Timeline(LinesView):
 
     # --- rendering ---------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One repaint: the style and geometry are worked out once for all its lines."""
+        self._frame = (self.rich_style, self._geometry(), self._width())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        width = self._width()
+        frame = self._frame
+        width = frame[2] if frame is not None else self._width()
+        rich_style = frame[0] if frame is not None else self.rich_style
         foot = self._foot_lines()
         height = self.size.height
         if self.snapshot is None:
@@ -303,8 +327,8 @@ class Timeline(LinesView):
         else:
             index = self.scroll_offset.y + y - HEAD_LINES
             segments = self.line(index) if index < len(self.rows) else []
-        strip = Strip(segments).apply_style(self.rich_style)
-        return strip.crop_extend(0, width, self.rich_style)
+        strip = Strip(segments).apply_style(rich_style)
+        return strip.crop_extend(0, width, rich_style)
 
     def line(self, y: int) -> list[Segment]:
         """Row `y` (0-based, below the axis)."""
@@ -423,9 +447,24 @@ class Timeline(LinesView):
         end = min(width, max(first + 1, self._x(stop, span, width)))
         return [(first, end, "▔", st.style(g.status, bold=True))]
 
-    def _summary(
-        self, group: str, width: int, span: float
-    ) -> tuple[list[tuple[int, int, str, Style]], list[Segment]]:
+    def _summary(self, group: str, width: int, span: float) -> tuple[Cells, list[Segment]]:
+        """`_draw_summary`, kept until one of the group's tasks changes (or the scale, or "now"
+        while one of them is still going)."""
+        assert self.snapshot is not None
+        snap = self.snapshot
+        tasks = snap.groups[group].tasks
+        version = self.attempts.version
+        latest = max((version.get(t, 0) for t in tasks), default=0)
+        going = any(not snap.tasks[t].status.finished for t in tasks)
+        key = (self.attempts.resets, latest, span, width, self.now if going else None)
+        cached = self._summaries.get(group)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        drawn = self._draw_summary(group, width, span)
+        self._summaries[group] = (key, drawn)
+        return drawn
+
+    def _draw_summary(self, group: str, width: int, span: float) -> tuple[Cells, list[Segment]]:
         """A folded group: per column the most telling state of its tasks' attempts (failed over
         running over completed over init over queued). A sweep over the columns where a phase
         starts or ends: O(attempts log attempts), whatever the width. The note counts the tasks
@@ -434,10 +473,11 @@ class Timeline(LinesView):
         snap = self.snapshot
         now = self.now
         changes: dict[int, list[tuple[int, int]]] = {}  # column -> (layer, +1 / -1)
+        last = width - 1
 
-        def add(layer: int, a: float, b: float) -> None:
-            first = self._x(a, span, width)
-            end = min(width, max(first + 1, self._x(b, span, width)))
+        def add(layer: int, a: float, b: float) -> None:  # columns exactly as `_x` gives them
+            first = max(0, min(last, int(a / span * width)))
+            end = max(first + 1, max(0, min(last, int(b / span * width))))
             changes.setdefault(first, []).append((layer, 1))
             changes.setdefault(end, []).append((layer, -1))
 
