@@ -55,6 +55,7 @@ def test_ticks_are_nice_readable_and_never_overlap() -> None:
         assert all(marks[i + 1][0] > ends[i] for i in range(len(marks) - 1))  # a space between
     assert [label for _c, label in ticks(40.0, 80)] == ["0s", "10s", "20s", "30s", "40s"]
     assert [label for _c, label in ticks(3600.0, 60)][:3] == ["0s", "15m00s", "30m00s"]
+    assert [label for _c, label in ticks(1.0, 60)] == ["0s", "0.2s", "0.4s", "0.6s", "0.8s", "1s"]
 
 
 def test_attempt_log_keeps_every_attempt_and_restarts_on_a_new_stream() -> None:

@@ -45,7 +45,28 @@ CURSOR_BLURRED = Style(bgcolor="#303030")
 DIM = Style(color="grey58")
 HEAD_LINES = 1
 """The axis."""
-NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+NICE_STEPS = (
+    0.1,
+    0.2,
+    0.5,
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+)
 """Tick intervals in seconds; beyond the last, whole days."""
 TICK_SPACING = 12
 """At least this many columns between two ticks (room for a label such as `1h30m`)."""
