@@ -16,6 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -123,6 +124,7 @@ class GroupGraph(LinesView):
         self._need: dict[str, tuple[int, int]] = {}
         """Group -> cells its box wants (folded, unfolded) to show every name uncut."""
         self._depth: dict[str, int] = {}
+        self._frame_height: int | None = None
         self.status_filter = "all"
         self.search = ""
         self.plan: Layout | None = None
@@ -520,7 +522,17 @@ class GroupGraph(LinesView):
     # --- the status line: the cursor's full name and facts (boxes cut long names) -----------
 
     def _view_height(self) -> int:
+        if self._frame_height is not None:
+            return self._frame_height
         return self.scrollable_content_region.height or self.size.height
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One repaint: the view's height is looked up once, not per line."""
+        self._frame_height = self.scrollable_content_region.height or self.size.height
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_height = None
 
     def status_lines(self) -> int:
         return 1 if self._view_height() >= STATUS_MIN_HEIGHT else 0
