@@ -302,14 +302,6 @@ async def test_escape_hides_the_warnings_until_they_change() -> None:
         assert problems.display
 
 
-async def test_footer_fits_eighty_columns() -> None:
-    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        footer = screen_text(app).splitlines()[-1]
-        assert "Filter" in footer  # the last of the footer's keys is not cut
-
-
 async def test_now_line_follows_playback_between_events(scenario: Scenario) -> None:
     path = scenario("default: {duration: 20}\n")
     request = RunRequest(scenario=path, record=False)
@@ -350,23 +342,6 @@ async def test_timeline_pages_clicks_and_follows_the_graph_cursor() -> None:
         await pilot.pause()
         assert timeline.cursor == timeline.scroll_offset.y + 3
         assert screen.selected == timeline.rows[timeline.cursor].task
-
-
-async def test_changed_groups_get_their_box_drawn_in_the_changed_colour() -> None:
-    from osmo_tui.app.widgets.graph import BORDER, CHANGED
-
-    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        graph = app.main_screen.query_one(GroupGraph)
-        assert graph.plan is not None
-        _x, y = graph.plan.pos["train"]
-        assert CHANGED not in {seg.style for seg in graph.line(y)}
-        assert BORDER in {seg.style for seg in graph.line(y)}
-        graph.changed = {"train"}
-        graph.refresh()
-        styles = {seg.style for seg in graph.line(y)}
-        assert CHANGED in styles
 
 
 async def test_folded_rows_drawn_from_cache_match_a_fresh_drawing() -> None:

@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from osmo_tui.app import keys
+from osmo_tui.app import hints, keys
 from osmo_tui.app import style as st
 from osmo_tui.app.controller import RunController
 from osmo_tui.app.editor import editor_command
@@ -82,13 +82,14 @@ class MainScreen(Screen[None]):
             with Container(id="side"):
                 yield TaskDetail(id="task-detail")
         yield Input(placeholder="search task names", id="search")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works: 80 columns
+        yield Footer()
 
     # --- layout: side by side from WIDE columns on, else the detail is the Task tab -------------
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT, "-short")
         self.set_wide(event.size.width >= WIDE)
+        hints.refresh(self)
 
     def set_wide(self, wide: bool) -> None:
         """Wide: the views and the selected task's detail (log, spec) side by side, the Task
@@ -124,6 +125,12 @@ class MainScreen(Screen[None]):
         if self.osmo.hot_reload:
             self.runs.watch()
         self.query_one(GroupGraph).focus()
+        self.call_after_refresh(self._offer_values)
+
+    def _offer_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.offer(self)
 
     # --- what the controller reports ---------------------------------------------------------
 
@@ -210,7 +217,9 @@ class MainScreen(Screen[None]):
             note=self._view_state(),
             virtual_now=self.virtual_now(),
             capabilities=run.capabilities() if run is not None else ("", ()),
+            ended=session.unfinished_end() if self.scrub is None else "",
         )
+        hints.refresh(self)
 
     def _view_state(self) -> str:
         """The reload note, what narrows the views (a search, a status filter) and the run id:
@@ -299,6 +308,7 @@ class MainScreen(Screen[None]):
         self._show_task(fresh=True)
         if not isinstance(message, Timeline.TaskSelected):
             self.query_one(Timeline).select_task(message.task)
+        hints.refresh(self)
         if message.activated:
             self.open_task()
 
@@ -318,6 +328,10 @@ class MainScreen(Screen[None]):
         graph = self.query_one(GroupGraph)
         graph.collapsed = set(message.groups)
         graph.relayout()
+
+    @on(TabbedContent.TabActivated, "#views")
+    def _view_changed(self) -> None:
+        hints.refresh(self)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
@@ -397,13 +411,35 @@ class MainScreen(Screen[None]):
         self.runs.rerun()
 
     def action_cancel_workflow(self) -> None:
-        self.runs.cancel("workflow", "", self.runs.position())
+        self.runs.confirm_cancel("workflow")
+
+    def action_cancel_group(self) -> None:
+        snap = self.view_snapshot()
+        if self.selected is None or snap is None or self.selected not in snap.tasks:
+            self.notify("Select a task of the group first", severity="warning", timeout=3)
+            return
+        self.runs.confirm_cancel("group", snap.tasks[self.selected].group)
 
     def action_cancel_task(self) -> None:
         if self.selected is None:
             self.notify("Select a task first (graph or table)", severity="warning", timeout=3)
             return
         self.runs.cancel("task", self.selected, self.runs.position())
+
+    def action_root_cause(self) -> None:
+        from osmo_tui.app import rootcause
+
+        rootcause.jump(self)
+
+    def action_what_if(self) -> None:
+        from osmo_tui.app import whatif
+
+        whatif.open_dialog(self)
+
+    def action_template_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.prompt(self)
 
     def action_pause(self) -> None:
         self.runs.toggle_pause()

@@ -45,11 +45,11 @@ AUTO_COLLAPSE_TASKS = 1
 BORDER = Style(color="grey50")
 DIM = Style(color="grey58")
 CURSOR = Style(reverse=True)
+CHANGED = Style(underline=True, bold=True)
+"""Tasks the last reload changed (the app sets `GroupGraph.changed`)."""
 EDGE = Style(color="grey70")
 STATUS = Style(bgcolor="#262626")
 ARROW = Style(color="grey85", bold=True)
-CHANGED = Style(color="#ffd75f")
-"""The border of a box whose group changed in the last reload (see `GroupGraph.changed`)."""
 BOX_MAX = 72
 """Boxes grow with the longest names up to this (and to what fits the screen side by side)."""
 STATUS_MIN_HEIGHT = 10
@@ -116,9 +116,6 @@ class GroupGraph(LinesView):
         self.snapshot: RunSnapshot | None = None
         self.badges: dict[str, str] = {}
         self.collapsed: set[str] = set()
-        self.changed: set[str] = set()
-        """Groups to mark as changed (a reload's diff): their box borders are drawn in CHANGED.
-        Whoever sets it calls `refresh()`; the layout does not depend on it."""
         self.box = BOX
         """Box width: grows with the screen and the longest visible names (`_box_width`)."""
         self._need: dict[str, tuple[int, int]] = {}
@@ -135,6 +132,9 @@ class GroupGraph(LinesView):
         a re-run or a scrub shows the same graph)."""
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
+        self.changed: set[str] = set()
+        """Tasks the last reload changed or added: they and their group's head are drawn
+        underlined (`CHANGED`)."""
         self.cursor = 0
         self._targets: list[tuple[int, Row]] = []
         """(line, row) of every row the cursor can stop on, in reading order."""
@@ -366,8 +366,8 @@ class GroupGraph(LinesView):
         return [Segment("│ ", border), *body, Segment(" │", border)]
 
     def _border(self, group: str) -> Style:
-        """The frame of a group's box: CHANGED for a group in `changed` (a reload's diff)."""
-        return CHANGED if group in self.changed else BORDER
+        """The frame of a group's box (one place to style it, e.g. by a reload's diff)."""
+        return BORDER
 
     def _task_row(self, name: str, width: int, selected: bool) -> list[Segment]:
         assert self.snapshot is not None
@@ -380,6 +380,8 @@ class GroupGraph(LinesView):
         room = width - len(badge) - len(facts)
         label = st.fit(f"{lead}{st.symbol(task.status)} {name}", room)
         task_style = st.style(task.status) + (CURSOR if selected else Style())
+        if name in self.changed:
+            task_style += CHANGED
         return [
             Segment(label, task_style),
             Segment(facts, st.style(task.status)),
@@ -409,6 +411,8 @@ class GroupGraph(LinesView):
         fold = "▸" if folded else "▾"
         name = st.fit(f" {fold}{st.symbol(g.status)} {group}", room - 1) + " "
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
+        if not self.changed.isdisjoint(g.tasks):  # a folded box still shows the reload's mark
+            head_style += CHANGED
         border = self._border(group)
         return [Segment("┌", border), Segment(name, head_style), *tail, Segment("┐", border)]
 
