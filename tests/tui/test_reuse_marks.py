@@ -52,8 +52,15 @@ async def test_reused_tasks_are_marked_in_the_graph_table_and_legend() -> None:
         assert "↺" not in "".join(s.text for s in graph._task_row(others[0], 30, False))
         await pilot.press("2")
         table = app.main_screen.query_one(TaskTable)
-        cells = [text for text, _ in table._cells(snapshot.tasks[task])]
-        assert cells[2] == "↺ COMPLETED" and cells[-1] == "reused from 20261202-150000-demo-1"
+        cells = dict(
+            zip(
+                [key for key, _label, _width in table.columns],
+                [text for text, _ in table._cells(snapshot.tasks[task])],
+                strict=True,
+            )
+        )
+        assert cells["status"] == "↺ COMPLETED"
+        assert cells["message"] == "reused from 20261202-150000-demo-1"
         assert "↺ COMPLETED" in screen_text(app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

@@ -100,3 +100,58 @@ def test_running_workflow_at_80x24(snap_compare: Compare, scenario: Scenario) ->
         pilot.app.clear_notifications()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# --- round two: the Gantt timeline, the wide layout, 80x24 ------------------------------------
+
+SMALL, WIDE = (80, 24), (200, 50)
+EXIT_ACTIONS = Path(__file__).parents[2] / "examples" / "exit_actions.yaml"
+RETRIES = (
+    "pool: {max_retry_per_task: 3}\n"
+    "tasks:\n"
+    "  leader:\n"
+    "    attempts:\n"
+    "      - {exit_code: 137, duration: 10}\n"
+    "      - {exit_code: 137, duration: 5}\n"
+    "      - {exit_code: 16, duration: 20}\n"
+)
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "200x50"])
+def test_timeline_with_retries(
+    snap_compare: Compare, scenario: Scenario, size: tuple[int, int]
+) -> None:
+    """Every attempt its own segment with its exit mark, the axis, the critical path, the legend;
+    the cursor on the retried task (its attempts in full on the details line)."""
+    request = RunRequest(path=EXIT_ACTIONS, scenario=scenario(RETRIES), record=False)
+    app = make_app(request, speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=size, run_before=_then("3", "down"))
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "200x50"])
+def test_timeline_four_hundred_tasks_folded(snap_compare: Compare, size: tuple[int, int]) -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=size, run_before=_then("escape", "3"))
+
+
+def test_timeline_scrubbing_shows_now(snap_compare: Compare) -> None:
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    keys = ("3", "left_curly_bracket", *["right_square_bracket"] * 3)  # from the start
+    assert snap_compare(app, terminal_size=SMALL, run_before=_then(*keys))
+
+
+def test_wide_layout_graph_beside_the_task(snap_compare: Compare, scenario: Scenario) -> None:
+    """200 columns: the graph and the selected task's detail side by side."""
+    request = RunRequest(path=EXIT_ACTIONS, scenario=scenario(RETRIES), record=False)
+    app = make_app(request, speed=INSTANT, keymap={})
+    assert snap_compare(app, terminal_size=WIDE, run_before=_then("down", "enter"))
+
+
+@pytest.mark.parametrize("tab", ["2", "5"], ids=["table", "task"])
+def test_small_terminal_table_and_task(snap_compare: Compare, scenario: Scenario, tab: str) -> None:
+    """80x24: the table shows the message column; the task tab leaves the log room."""
+    path = scenario("tasks:\n  train-model: {exit_code: 1, duration: 30}\n")
+    request = RunRequest(scenario=path, record=False)
+    app = make_app(request, plan=small_plan(), speed=INSTANT, keymap={})
+    keys = ("down", "down", "down", "down") if tab == "5" else ()
+    assert snap_compare(app, terminal_size=SMALL, run_before=_then(*keys, tab))

@@ -8,8 +8,9 @@ from __future__ import annotations
 import subprocess
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
+from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from osmo_tui.app.app import OsmoApp
 
 REFRESH_HZ = 20
+WIDE = 160
+SHORT = 30
+"""Below this many lines the task detail keeps its facts short (the log gets the room)."""
+"""From this many columns on, the graph (or any view) and the task detail sit side by side."""
 SEARCH_DEBOUNCE = 0.15
 """Seconds of quiet typing before a search re-lays out a large graph."""
 SEARCH_DEBOUNCE_GROUPS = 500
@@ -63,22 +68,50 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield RunHeader(clock=self.osmo.clock, id="header")
         yield ErrorList(id="errors")
-        with TabbedContent(id="views"):
-            with TabPane("1 Graph", id="graph"):
-                yield GroupGraph(id="group-graph")
-            with TabPane("2 Tasks", id="tasks"):
-                yield TaskTable(id="task-table")
-            with TabPane("3 Timeline", id="timeline"):
-                yield Timeline(id="time-line")
-            with TabPane("4 Events", id="events"):
-                yield EventList(id="event-list")
-            with TabPane("5 Task", id="task"):
+        with Container(id="body"):
+            with TabbedContent(id="views"):
+                with TabPane("1 Graph", id="graph"):
+                    yield GroupGraph(id="group-graph")
+                with TabPane("2 Tasks", id="tasks"):
+                    yield TaskTable(id="task-table")
+                with TabPane("3 Timeline", id="timeline"):
+                    yield Timeline(id="time-line")
+                with TabPane("4 Events", id="events"):
+                    yield EventList(id="event-list")
+                yield TabPane("5 Task", id="task")  # the detail is in #side, shown under it
+            with Container(id="side"):
                 yield TaskDetail(id="task-detail")
         yield Input(placeholder="search task names", id="search")
         yield Footer()
 
+    # --- layout: side by side from WIDE columns on, else the detail is the Task tab -------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT, "-short")
+        self.set_wide(event.size.width >= WIDE)
+        hints.refresh(self)
+
+    def set_wide(self, wide: bool) -> None:
+        """Wide: the views and the selected task's detail (log, spec) side by side, the Task
+        tab hidden; narrow: the detail is what the Task tab shows."""
+        if wide == self.has_class("-wide"):
+            return
+        views = self.query_one("#views", TabbedContent)
+        self.set_class(wide, "-wide")
+        if wide:
+            if views.active == "task":
+                views.active = "graph"
+            views.hide_tab("task")
+        else:
+            views.show_tab("task")
+        self._task_tab_shown(views.active)
+
+    def _task_tab_shown(self, tab: str) -> None:
+        self.set_class(tab == "task" and not self.has_class("-wide"), "-task-tab")
+
     def on_mount(self) -> None:
         self.query_one("#search").display = False
+        self.watch(self.query_one("#views", TabbedContent), "active", self._task_tab_shown)
         self.set_interval(1 / REFRESH_HZ, self._flush)
         self.show_errors()
         if self.osmo.session.plan is not None:
@@ -137,9 +170,17 @@ class MainScreen(Screen[None]):
         snap = self.view_snapshot()
         if snap is None:
             return
-        self.query_one(GroupGraph).show(snap, self.osmo.badges())
+        graph = self.query_one(GroupGraph)
+        graph.show(snap, self.osmo.badges())
         self.query_one(TaskTable).show(snap)
-        self.query_one(Timeline).show(snap, session.phases)
+        live = session.snapshot
+        self.query_one(Timeline).show(
+            snap,
+            session.events,
+            upto=self.scrub,
+            collapsed=graph.collapsed,
+            full_span=max(live.time, live.end_time or 0.0) if live is not None else None,
+        )
         events = self.query_one(EventList)
         events.marker = self.scrub
         events.show(session.events)
@@ -233,6 +274,8 @@ class MainScreen(Screen[None]):
             run = self.osmo.session.run
             if run is not None and not run.finished and not self.osmo.playback.paused:
                 self.update_header()  # the clock ticks on between events
+                if self.query_one("#views", TabbedContent).active == "timeline":
+                    self.query_one(Timeline).tick(self.virtual_now())
             return
         runs.dirty = False
         changed, runs.changed = runs.changed, set()
@@ -247,7 +290,7 @@ class MainScreen(Screen[None]):
             self.show_errors()
         self.query_one(GroupGraph).updated()
         self.query_one(TaskTable).updated(changed)
-        self.query_one(Timeline).updated()
+        self.query_one(Timeline).updated(session.events)
         self.query_one(EventList).updated()
         if self.selected is not None:
             self._show_task(fresh=False)
@@ -257,18 +300,37 @@ class MainScreen(Screen[None]):
 
     @on(GroupGraph.TaskSelected)
     @on(TaskTable.TaskSelected)
-    def _task_selected(self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected) -> None:
+    @on(Timeline.TaskSelected)
+    def _task_selected(
+        self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected | Timeline.TaskSelected
+    ) -> None:
         self.selected = message.task
         self._show_task(fresh=True)
+        if not isinstance(message, Timeline.TaskSelected):
+            self.query_one(Timeline).select_task(message.task)
         hints.refresh(self)
         if message.activated:
+            self.open_task()
+
+    def open_task(self) -> None:
+        """Show the selected task's detail: its tab, or (wide layout) focus the side pane."""
+        if self.has_class("-wide"):
+            self.query_one(LogView).focus()
+        else:
             self.query_one(TabbedContent).active = "task"
+
+    @on(GroupGraph.Folded)
+    def _graph_folded(self, message: GroupGraph.Folded) -> None:
+        self.query_one(Timeline).set_collapsed(message.groups)
+
+    @on(Timeline.FoldToggled)
+    def _timeline_folded(self, message: Timeline.FoldToggled) -> None:
+        graph = self.query_one(GroupGraph)
+        graph.collapsed = set(message.groups)
+        graph.relayout()
 
     @on(TabbedContent.TabActivated, "#views")
     def _view_changed(self) -> None:
-        hints.refresh(self)
-
-    def on_resize(self) -> None:
         hints.refresh(self)
 
     @on(Input.Changed, "#search")
@@ -318,8 +380,14 @@ class MainScreen(Screen[None]):
             self.query_one(LogView).focus()
 
     def key_escape(self) -> None:
+        """Close the search box; else hide the warnings panel (until the warnings change)."""
         if self.query_one("#search").display:
             self._close_search()
+            return
+        problems = self.query_one(ErrorList)
+        if problems.display and not problems.errors:
+            problems.dismiss()
+            self.focus_view()
 
     def scrub_to(self, index: int | None) -> None:
         total = len(self.osmo.session.events)
@@ -414,6 +482,9 @@ class MainScreen(Screen[None]):
         self.notify(f"Showing {graph.status_filter} tasks", timeout=2)
 
     def action_tab(self, tab: str) -> None:
+        if tab == "task" and self.has_class("-wide"):
+            self.query_one(LogView).focus()  # the detail is beside the views
+            return
         self.query_one(TabbedContent).active = tab
         self.focus_view()
 
@@ -421,7 +492,7 @@ class MainScreen(Screen[None]):
         """Show the selected task's tab, flipping between its log and its rendered spec."""
         views = self.query_one("#views", TabbedContent)
         inner = self.query_one("#task-tabs", TabbedContent)
-        if views.active == "task":
+        if views.active == "task" or self.has_class("-wide"):
             inner.active = "tab-spec" if inner.active == "tab-log" else "tab-log"
         else:
             views.active = "task"

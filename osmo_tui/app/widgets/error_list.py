@@ -29,13 +29,16 @@ class ErrorList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.problems: list[Problem] = []
+        self.dismissed: list[Problem] | None = None
+        """Warnings hidden by escape; shown again when they change (errors are never hidden)."""
 
     def show(self, errors: Iterable[Any], warnings: Iterable[Any] = ()) -> None:
         """`errors`/`warnings`: objects with `message` and `location`, or plain strings."""
         problems = [_problem("error", e) for e in errors] + [
             _problem("warning", w) for w in warnings
         ]
-        self.display = bool(problems)
+        hidden = self.dismissed is not None and problems == self.dismissed
+        self.display = bool(problems) and not hidden
         if problems == self.problems:
             return
         self.problems = problems
@@ -46,8 +49,15 @@ class ErrorList(OptionList):
         n_err = sum(p.severity == "error" for p in problems)
         n_warn = len(problems) - n_err
         parts = [f"{n_err} error(s)" if n_err else "", f"{n_warn} warning(s)" if n_warn else ""]
-        self.border_title = ", ".join(p for p in parts if p) + " — e opens $EDITOR at the line"
+        hint = " — e opens $EDITOR at the line" + ("" if n_err else ", esc hides")
+        self.border_title = ", ".join(p for p in parts if p) + hint
         self.set_class(n_err == 0, "-warnings-only")
+
+    def dismiss(self) -> None:
+        """Hide the warnings (only warnings: errors stay until fixed)."""
+        if not self.errors:
+            self.dismissed = list(self.problems)
+            self.display = False
 
     @property
     def errors(self) -> list[Problem]:

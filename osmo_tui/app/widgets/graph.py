@@ -16,10 +16,22 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 
 from osmo_tui.app import style as st
-from osmo_tui.app.widgets.graph_layout import BOX, PORT, Band, Gap, Layout, Node, depths, layout
+from osmo_tui.app.widgets.graph_layout import (
+    BOX,
+    GAP,
+    PORT,
+    Band,
+    Gap,
+    Layout,
+    Node,
+    depths,
+    layout,
+)
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot
 from simulator.engine.status import TaskStatus
@@ -36,7 +48,12 @@ CURSOR = Style(reverse=True)
 CHANGED = Style(underline=True, bold=True)
 """Tasks the last reload changed (the app sets `GroupGraph.changed`)."""
 EDGE = Style(color="grey70")
+STATUS = Style(bgcolor="#262626")
 ARROW = Style(color="grey85", bold=True)
+BOX_MAX = 72
+"""Boxes grow with the longest names up to this (and to what fits the screen side by side)."""
+STATUS_MIN_HEIGHT = 10
+"""A view at least this tall keeps its last line for the cursor's full name and facts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +86,19 @@ class GroupGraph(LinesView):
         Binding("left,h", "sideways(-1)", "Box to the left", show=False),
         Binding("right,l", "sideways(1)", "Box to the right", show=False),
         Binding("enter", "activate", "Select/fold", show=False),
-        Binding("z", "fold_all", "Fold all"),
+        Binding("z", "fold_all", "Fold all", show=False),
     ]
+
+    class Folded(Message):
+        """Groups were folded or unfolded (the timeline folds the same ones)."""
+
+        def __init__(self, graph: GroupGraph, groups: set[str]) -> None:
+            super().__init__()
+            self.graph, self.groups = graph, groups
+
+        @property
+        def control(self) -> GroupGraph:
+            return self.graph
 
     class TaskSelected(Message):
         """The cursor moved onto a task (or enter was pressed on it)."""
@@ -88,6 +116,12 @@ class GroupGraph(LinesView):
         self.snapshot: RunSnapshot | None = None
         self.badges: dict[str, str] = {}
         self.collapsed: set[str] = set()
+        self.box = BOX
+        """Box width: grows with the screen and the longest visible names (`_box_width`)."""
+        self._need: dict[str, tuple[int, int]] = {}
+        """Group -> cells its box wants (folded, unfolded) to show every name uncut."""
+        self._depth: dict[str, int] = {}
+        self._frame_height: int | None = None
         self.status_filter = "all"
         self.search = ""
         self.plan: Layout | None = None
@@ -124,6 +158,14 @@ class GroupGraph(LinesView):
                 for g in snapshot.groups.values()
                 if big and len(g.tasks) > AUTO_COLLAPSE_TASKS
             }
+            self._need = {
+                g.name: (
+                    len(g.name) + 6 + 4 * min(len(g.tasks), 4),  # `┌ ▸✔ name  ✔3 ▶2 ┐`
+                    max([len(g.name) + 12, *(len(t) + 13 for t in g.tasks)]),  # `│ ★▶ t ↻1 x1 │`
+                )
+                for g in snapshot.groups.values()
+            }
+            self.post_message(self.Folded(self, set(self.collapsed)))
         self.relayout()
 
     def updated(self) -> None:
@@ -148,17 +190,23 @@ class GroupGraph(LinesView):
         heights = {name: len(box) for name, box in boxes.items()}
         if not _same_graph(snap, self._laid_out):
             self._plans.clear()
-        key = tuple(boxes)
+            self._depth = (
+                depths({name: g.upstream for name, g in snap.groups.items()})
+                if snap is not None
+                else {}
+            )
+        self.box = width = self._box_width(boxes)
+        key = (str(width), *boxes)
         plan = self._plans.pop(key, None)
         if snap is None:
             plan = None
         elif plan is not None:
             plan.restack(heights)
         else:
-            depth = depths({name: g.upstream for name, g in snap.groups.items()})
+            depth = self._depth
             nodes = [Node(name, depth[name], heights[name]) for name in boxes]
             edges = [(u, v) for v in boxes for u in snap.groups[v].upstream if u in boxes]
-            plan = layout(nodes, edges)
+            plan = layout(nodes, edges, width)
         if plan is not None:
             self._plans[key] = plan  # most recent last
             if len(self._plans) > PLANS_KEPT:
@@ -166,6 +214,23 @@ class GroupGraph(LinesView):
         self.plan, self.boxes, self._laid_out = plan, boxes, snap
         self._index()
         self.refresh()
+
+    def _box_width(self, boxes: dict[str, list[Row]]) -> int:
+        """Wide enough for the longest visible name (up to BOX_MAX), but no wider than lets the
+        widest band's boxes sit side by side on screen; never under BOX (then it scrolls)."""
+        width = self.scrollable_content_region.width or self.size.width
+        if not boxes or width <= 0:
+            return BOX
+        per_band: dict[int, int] = {}
+        want = 0
+        for name in boxes:
+            depth = self._depth.get(name, 0)
+            per_band[depth] = per_band.get(depth, 0) + 1
+            folded, unfolded = self._need.get(name, (BOX, BOX))
+            want = max(want, folded if name in self.collapsed else unfolded)
+        widest = max(per_band.values())
+        fits = (width - 1 - GAP * (widest - 1)) // widest
+        return max(BOX, min(want, fits, BOX_MAX))
 
     def _visible_tasks(self, group: str) -> list[str]:
         assert self.snapshot is not None
@@ -211,7 +276,8 @@ class GroupGraph(LinesView):
                 hits.sort()
         height = plan.height if plan is not None else 0
         width = plan.width if plan is not None else 0
-        self.set_size(max(width, BOX), height if self.snapshot is not None else 1)
+        status = 1 if self.snapshot is not None and self.status_lines() else 0
+        self.set_size(max(width, self.box), (height + status) if self.snapshot is not None else 1)
         self.cursor = min(self.cursor, max(len(self._targets) - 1, 0))
 
     # --- rendering ---------------------------------------------------------------------------
@@ -237,7 +303,8 @@ class GroupGraph(LinesView):
         assert self.plan is not None
         ports = self.plan.ports
         cursor_row = self._targets[self.cursor][1] if self._targets else None
-        first = max(bisect_right(band.starts, left - BOX), 0)
+        box = self.box
+        first = max(bisect_right(band.starts, left - box), 0)
         segments: list[Segment] = []
         start = at = min(band.starts[first], left) if first < len(band.starts) else left
         for i in range(first, bisect_left(band.starts, right)):
@@ -253,10 +320,11 @@ class GroupGraph(LinesView):
             if offset < len(rows):
                 row = rows[offset]
                 if row.kind == "foot" and port is not None:
+                    border = self._border(name)
                     segments += [
-                        Segment("└" + "─" * (port - x - 1), BORDER),
+                        Segment("└" + "─" * (port - x - 1), border),
                         Segment(PORT, EDGE),
-                        Segment("─" * (x + BOX - 2 - port) + "┘", BORDER),
+                        Segment("─" * (x + box - 2 - port) + "┘", border),
                     ]
                 else:
                     segments.extend(self._row(row, row is cursor_row))
@@ -264,7 +332,7 @@ class GroupGraph(LinesView):
                 segments += [Segment(" " * (port - x)), Segment("│", EDGE)]
                 at = port + 1
                 continue
-            at = x + BOX
+            at = x + box
         return start, segments
 
     def _gap_line(self, gap: Gap, row: int, left: int, right: int) -> tuple[int, list[Segment]]:
@@ -282,9 +350,10 @@ class GroupGraph(LinesView):
     def _row(self, row: Row, selected: bool) -> list[Segment]:
         assert self.snapshot is not None
         g = self.snapshot.groups[row.group]
-        inner = BOX - 4
+        inner = self.box - 4
+        border = self._border(row.group)
         if row.kind == "foot":
-            return [Segment("└" + "─" * (BOX - 2) + "┘", BORDER)]
+            return [Segment("└" + "─" * (self.box - 2) + "┘", border)]
         if row.kind == "head":
             return self._head(row.group, selected)
         body: list[Segment]
@@ -294,7 +363,11 @@ class GroupGraph(LinesView):
             body = [Segment(set_cell_size(f"… {row.count} hidden by filter", inner), DIM)]
         else:
             body = self._task_row(row.task, inner, selected)
-        return [Segment("│ ", BORDER), *body, Segment(" │", BORDER)]
+        return [Segment("│ ", border), *body, Segment(" │", border)]
+
+    def _border(self, group: str) -> Style:
+        """The frame of a group's box (one place to style it, e.g. by a reload's diff)."""
+        return BORDER
 
     def _task_row(self, name: str, width: int, selected: bool) -> list[Segment]:
         assert self.snapshot is not None
@@ -334,15 +407,16 @@ class GroupGraph(LinesView):
             done = sum(1 for t in g.tasks if tasks[t].status is TaskStatus.COMPLETED)
             tail = [Segment(f"{done}/{len(g.tasks)} ", BORDER)]
         width = sum(len(seg.text) for seg in tail)
-        room = BOX - 2 - width
+        room = self.box - 2 - width
         if room < 8:  # too many statuses for the box: keep the name readable
-            tail, width, room = [], 0, BOX - 2
+            tail, width, room = [], 0, self.box - 2
         fold = "▸" if folded else "▾"
         name = st.fit(f" {fold}{st.symbol(g.status)} {group}", room - 1) + " "
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
         if not self.changed.isdisjoint(g.tasks):  # a folded box still shows the reload's mark
             head_style += CHANGED
-        return [Segment("┌", BORDER), Segment(name, head_style), *tail, Segment("┐", BORDER)]
+        border = self._border(group)
+        return [Segment("┌", border), Segment(name, head_style), *tail, Segment("┐", border)]
 
     def placeholder(self) -> list[Segment]:
         return [
@@ -386,9 +460,15 @@ class GroupGraph(LinesView):
 
     def _show_cursor(self) -> None:
         """Scroll (down and sideways) so that the cursor's row and its box are in view."""
-        self.scroll_to_line(self._targets[self.cursor][0])
+        y = self._targets[self.cursor][0]
+        top = self.scroll_offset.y
+        height = self._view_height() - self.status_lines()
+        if y < top:
+            self.scroll_to(y=y, animate=False)
+        elif y >= top + max(1, height):
+            self.scroll_to(y=y - max(1, height) + 1, animate=False)
         x = self._target_x[self.cursor]
-        self.scroll_to_columns(x, x + BOX)
+        self.scroll_to_columns(x, x + self.box)
 
     def scroll_to_columns(self, first: int, end: int) -> None:
         """Bring columns [first, end) into view (minimal scroll; the left edge wins if too wide)."""
@@ -406,6 +486,7 @@ class GroupGraph(LinesView):
         if row.kind == "head":
             self.collapsed ^= {row.group}
             self.relayout()
+            self.post_message(self.Folded(self, set(self.collapsed)))
         else:
             self.post_message(self.TaskSelected(self, row.task, activated=True))
 
@@ -415,6 +496,7 @@ class GroupGraph(LinesView):
         everything = set(self.snapshot.groups)
         self.collapsed = set() if self.collapsed == everything else everything
         self.relayout()
+        self.post_message(self.Folded(self, set(self.collapsed)))
 
     def select_task(self, name: str) -> None:
         """Move the cursor to `name` (unfolding its group if needed)."""
@@ -424,6 +506,7 @@ class GroupGraph(LinesView):
         if group in self.collapsed:
             self.collapsed.discard(group)
             self.relayout()
+            self.post_message(self.Folded(self, set(self.collapsed)))
         for i, (_y, row) in enumerate(self._targets):
             if row.kind == "task" and row.task == name:
                 self.cursor = i
@@ -435,17 +518,86 @@ class GroupGraph(LinesView):
         self._index()  # the placeholder line before any plan
 
     def on_resize(self) -> None:
-        self.refresh()  # the layout does not depend on the width: the view scrolls sideways
+        """A new width may give the boxes a new width (a re-layout); else only a repaint."""
+        if self.snapshot is not None and self._box_width(self.boxes) != self.box:
+            self.relayout()
+        else:
+            self._index()
+            self.refresh()
+
+    # --- the status line: the cursor's full name and facts (boxes cut long names) -----------
+
+    def _view_height(self) -> int:
+        if self._frame_height is not None:
+            return self._frame_height
+        return self.scrollable_content_region.height or self.size.height
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One repaint: the view's height is looked up once, not per line."""
+        self._frame_height = self.scrollable_content_region.height or self.size.height
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_height = None
+
+    def status_lines(self) -> int:
+        return 1 if self._view_height() >= STATUS_MIN_HEIGHT else 0
+
+    def render_line(self, y: int) -> Strip:
+        if self.snapshot is not None and self.status_lines() and y == self._view_height() - 1:
+            strip = Strip(self.status_segments()).apply_style(self.rich_style)
+            return strip.crop_extend(0, self.size.width, self.rich_style)
+        return super().render_line(y)
+
+    def status_segments(self) -> list[Segment]:
+        """`▶ name · group g · RUNNING · retried 1 · exit 1 · ★ lead` for the cursor's row."""
+        row = self.current
+        snap = self.snapshot
+        if row is None or snap is None:
+            return [Segment(" ", STATUS)]
+        if row.kind == "task":
+            task = snap.tasks[row.task]
+            text = f" {st.symbol(task.status)} {row.task} · group {row.group} · {task.status}"
+            if task.lead:
+                text += " · ★ lead"
+            if task.retries:
+                text += f" · retried {task.retries}"
+            if task.exit_code is not None:
+                text += f" · exit {task.exit_code}"
+            return [Segment(text, STATUS + st.style(task.status)), Segment(" " * 400, STATUS)]
+        g = snap.groups[row.group]
+        folded = "folded, enter unfolds" if row.group in self.collapsed else "enter folds"
+        text = f" {st.symbol(g.status)} {row.group} · {len(g.tasks)} task(s) · {g.status}"
+        text += f" · {folded}"
+        return [Segment(text, STATUS + st.style(g.status)), Segment(" " * 400, STATUS)]
+
+    def _row_at(self, x: int, y: int) -> int | None:
+        """The index in `_targets` of the row at screen cell (x, y), if any."""
+        line = y + self.scroll_offset.y
+        column = x + self.scroll_offset.x
+        hits = self._hits.get(line, [])
+        i = bisect_right(hits, (column, len(self._targets))) - 1
+        if i < 0 or column >= hits[i][0] + self.box:
+            return None
+        return hits[i][1]
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Hovering a row shows its full name in a tooltip (boxes cut long names)."""
+        index = self._row_at(event.x, event.y)
+        tip: str | None = None
+        if index is not None:
+            row = self._targets[index][1]
+            tip = row.task if row.kind == "task" else row.group
+        if tip != self.tooltip:
+            self.tooltip = tip
 
     def on_click(self, event: events.Click) -> None:
         """A click selects the task (or group) under the pointer; a double click activates it."""
-        line = event.y + self.scroll_offset.y
-        column = event.x + self.scroll_offset.x
-        hits = self._hits.get(line, [])
-        i = bisect_right(hits, (column, len(self._targets))) - 1
-        if i < 0 or column >= hits[i][0] + BOX:
+        if self.status_lines() and event.y == self._view_height() - 1:
             return
-        index = hits[i][1]
+        index = self._row_at(event.x, event.y)
+        if index is None:
+            return
         self.cursor = index
         self.refresh()
         row = self._targets[index][1]

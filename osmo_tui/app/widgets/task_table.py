@@ -23,15 +23,23 @@ from simulator.engine.snapshot import RunSnapshot, TaskState
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Task", 22),
-    ("group", "Group", 14),
-    ("status", "Status", 22),
-    ("exit", "Exit", 5),
+    ("status", "Status", 20),
+    ("exit", "Exit", 4),
     ("retries", "Retry", 5),
-    ("start", "Start", 7),
     ("duration", "Duration", 8),
-    ("placement", "Placement", 14),
     ("message", "Message", 60),
+    ("group", "Group", 14),
+    ("start", "Start", 7),
+    ("placement", "Placement", 14),
 )
+"""Default widths; the name, group and message columns fit their longest text (`_fit_columns`).
+The message (why a task ended) comes right after the facts: at 80 columns it is on screen."""
+NAME_WIDTH = (10, 40)
+GROUP_WIDTH = (5, 24)
+MESSAGE_WIDTH = (60, 120)
+"""At least 60: messages arrive during the run, after the widths were fitted."""
+SIDEWAYS = 8
+"""Columns per left/right press (the Task column stays put)."""
 SORT_KEYS: tuple[str, ...] = ("spec", "name", "group", "status", "start", "duration")
 """What `s` cycles through; `spec` is the workflow's own order."""
 HEADER = Style(bold=True, underline=True)
@@ -50,6 +58,8 @@ class TaskTable(LinesView):
         Binding("home", "move(-1000000)", show=False),
         Binding("end", "move(1000000)", show=False),
         Binding("enter", "activate", show=False),
+        Binding("left,h", "sideways(-1)", "Scroll left", show=False),
+        Binding("right,l", "sideways(1)", "Scroll right", show=False),
         Binding("s", "cycle_sort", "Sort"),
     ]
 
@@ -70,7 +80,10 @@ class TaskTable(LinesView):
         self.sort_key = "spec"
         self.shown: list[str] = []
         self.cursor = 0
+        self.columns: list[tuple[str, str, int]] = list(COLUMNS)
         self._width = sum(w + 1 for _k, _l, w in COLUMNS)
+        self._fitted: object = None
+        """The snapshot the column widths were fitted to."""
 
     # --- data --------------------------------------------------------------------------------
 
@@ -93,6 +106,8 @@ class TaskTable(LinesView):
         ]
         if self.sort_key != "spec":
             names.sort(key=self._sorter())
+        if self._fitted is not snap:
+            self._fit_columns(snap)
         self.shown = names
         self.set_size(self._width, len(names) + 1)
         self.cursor = names.index(current) if current in names else min(self.cursor, len(names) - 1)
@@ -105,6 +120,21 @@ class TaskTable(LinesView):
             self.rebuild()
         else:
             self.refresh()
+
+    def _fit_columns(self, snap: RunSnapshot) -> None:
+        """Widths from the longest name, group and message (O(tasks), per new snapshot)."""
+        self._fitted = snap
+
+        def fit(cells: int, bounds: tuple[int, int]) -> int:
+            return max(bounds[0], min(bounds[1], cells))
+
+        tasks = snap.tasks.values()
+        name = fit(max((len(t.name) for t in tasks), default=0) + 2, NAME_WIDTH)
+        group = fit(max((len(g) for g in snap.groups), default=0), GROUP_WIDTH)
+        message = fit(max((len(t.message or _reused(t)) for t in tasks), default=0), MESSAGE_WIDTH)
+        widths = {"name": name, "group": group, "message": message}
+        self.columns = [(k, label, widths.get(k, w)) for k, label, w in COLUMNS]
+        self._width = sum(w + 1 for _k, _l, w in self.columns)
 
     def _sorter(self) -> Callable[[str], Any]:
         snap = self.snapshot
@@ -133,8 +163,9 @@ class TaskTable(LinesView):
     # --- rendering ---------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        """The Task column stays put; the others scroll sideways under it."""
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
+        width = self.scrollable_content_region.width or self.size.width
         if y == 0:
             segments = self._header()
         else:
@@ -143,14 +174,19 @@ class TaskTable(LinesView):
                 return Strip.blank(width, self.rich_style)
             segments = self._row(index)
         strip = Strip(segments).apply_style(self.rich_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        frozen = self.columns[0][2] + 1
+        if scroll_x <= 0 or width <= frozen:
+            return strip.crop_extend(0, width, self.rich_style)
+        head = strip.crop(0, frozen)
+        rest = strip.crop(frozen + scroll_x, frozen + scroll_x + width - frozen)
+        return Strip.join([head, rest]).crop_extend(0, width, self.rich_style)
 
     def line(self, y: int) -> list[Segment]:
         return self._header() if y == 0 else self._row(y - 1)
 
     def _header(self) -> list[Segment]:
         out: list[Segment] = []
-        for key, label, width in COLUMNS:
+        for key, label, width in self.columns:
             text = label + (" ▾" if key == self.sort_key else "")
             out += [Segment(set_cell_size(text, width), HEADER), Segment(" ")]
         return out
@@ -163,27 +199,30 @@ class TaskTable(LinesView):
         if index == self.cursor and not self.has_focus:
             extra = Style(bgcolor="#303030")
         out: list[Segment] = []
-        for (_key, _label, width), (text, style) in zip(COLUMNS, self._cells(task), strict=True):
+        for (_key, _label, width), (text, style) in zip(
+            self.columns, self._cells(task), strict=True
+        ):
             out += [Segment(st.fit(text, width), style + extra), Segment(" ", extra)]
         return out
 
     def _cells(self, task: TaskState) -> list[tuple[str, Style]]:
         snap = self.snapshot
         assert snap is not None
-        return [
-            (f"{'★' if task.lead else ' '} {task.name}", PLAIN),
-            (task.group, PLAIN),
-            (
+        cells = {
+            "name": (f"{'★' if task.lead else ' '} {task.name}", PLAIN),
+            "group": (task.group, PLAIN),
+            "status": (
                 f"{st.REUSED if task.reused_from else st.symbol(task.status)} {task.status}",
                 st.style(task.status),
             ),
-            ("" if task.exit_code is None else str(task.exit_code), PLAIN),
-            (str(task.retries) if task.retries else "", PLAIN),
-            ("" if task.start_time is None else st.duration(task.start_time), PLAIN),
-            (st.duration(_duration(task, snap.time)), PLAIN),
-            (task.node, PLAIN),
-            (task.message or _reused(task), PLAIN),
-        ]
+            "exit": ("" if task.exit_code is None else str(task.exit_code), PLAIN),
+            "retries": (str(task.retries) if task.retries else "", PLAIN),
+            "start": ("" if task.start_time is None else st.duration(task.start_time), PLAIN),
+            "duration": (st.duration(_duration(task, snap.time)), PLAIN),
+            "placement": (task.node, PLAIN),
+            "message": (task.message or _reused(task), PLAIN),
+        }
+        return [cells[key] for key, _label, _width in self.columns]
 
     # --- navigation --------------------------------------------------------------------------
 
@@ -195,6 +234,14 @@ class TaskTable(LinesView):
         name = self.current_task
         if name is not None:
             self.post_message(self.TaskSelected(self, name, activated=False))
+
+    def action_sideways(self, direction: int) -> None:
+        """Scroll the columns right of the Task column by SIDEWAYS cells."""
+        width = self.scrollable_content_region.width or self.size.width
+        limit = max(0, self._width - width)
+        x = max(0, min(limit, self.scroll_offset.x + direction * SIDEWAYS))
+        self.scroll_to(x=x, animate=False)
+        self.refresh()
 
     def action_activate(self) -> None:
         name = self.current_task
