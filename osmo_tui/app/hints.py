@@ -38,6 +38,7 @@ def context(screen: MainScreen) -> keys.Context:
         failed=bool(session.failed) if screen.scrub is None else _any_failed(screen),
         errors=bool(session.errors),
         simulated=session.request.backend_name == "sim" and session.request.path is not None,
+        reuses=session.request.backend_name != "sim" and session.request.path is not None,
         missing_values=bool(template_values.missing(session.errors)),
         events=bool(session.events),
         width=max(0, screen.size.width - PALETTE - VIEW_KEYS.get(tab, 0)),

@@ -115,6 +115,8 @@ class Context:
     """The run has events to scrub through."""
     simulated: bool = False
     """The simulator runs this workflow file (what-if applies)."""
+    reuses: bool = False
+    """A real backend runs this workflow file (finished groups are reused: `R` runs fresh)."""
     missing_values: bool = False
     """The workflow stopped at an undefined template value (`t` gives it)."""
     width: int = 200
@@ -128,7 +130,7 @@ def _shown(ctx: Context) -> dict[str, bool]:
         "quit": True,
         "help": True,
         "rerun": True,
-        "rerun_fresh": ctx.selected and not ctx.simulated,
+        "rerun_fresh": ctx.selected and ctx.reuses,
         "cancel_workflow": live,
         "cancel_group": live and ctx.selected,
         "cancel_task": live and ctx.selected,
