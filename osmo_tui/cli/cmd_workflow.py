@@ -12,13 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-NO_CONTAINER = "no container: the simulator runs no tasks"
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "workflow",
-        help="OSMO's workflow verbs on local runs: submit, list, query, logs, cancel, spec",
+        help="OSMO's workflow verbs on local runs: submit, list, query, logs, cancel, spec, exec, "
+        "port-forward",
         description="`osmo workflow` verbs against the runs of the local run store.",
     )
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -48,10 +47,9 @@ def register(subparsers: Any) -> None:
     _format_type(cancel)
     spec = _verb(sub, "spec", "the workflow's rendered spec", _spec)
     spec.add_argument("--template", action="store_true", help="the spec as submitted (Jinja)")
-    for name in ("exec", "port-forward"):
-        extra = _verb(sub, name, f"{name} into a running task (needs a container)", _no_container)
-        extra.add_argument("task", nargs="?", help="the task")
-        extra.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    from osmo_tui.cli.workflow_attach import register as register_attach
+
+    register_attach(sub)
 
 
 def _count(text: str) -> int:
@@ -170,13 +168,3 @@ def _spec(args: argparse.Namespace) -> int:
 
     sys.stdout.write(spec(find(args.workflow_id), template=args.template))
     return 0
-
-
-def _no_container(args: argparse.Namespace) -> int:
-    from simulator.errors import OsmoTuiError, UsageError
-    from simulator.run.workflows import find
-
-    info = find(args.workflow_id)
-    if info.backend == "sim":
-        raise OsmoTuiError(f"Workflow {info.workflow_id}: {NO_CONTAINER}")
-    raise UsageError(f"`workflow {args.verb}` into {info.backend} containers is not yet supported")

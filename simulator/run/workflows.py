@@ -10,11 +10,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from simulator.backends.kept import kept_target
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import OsmoTuiError
 from simulator.run.control import TEMPLATE_NAME
 from simulator.run.control_client import NotLive, ask, is_live, stream
+from simulator.run.locate import NO_CONTAINER, Located, NotEnterable, not_enterable
 from simulator.runs import RunInfo, RunStore, log_name
 from simulator.runs.reading import read_report
 
@@ -147,3 +149,35 @@ def error_logs(info: RunInfo, task: str, last: int | None = None) -> list[str]:
 
 def _tail(lines: list[str], last: int | None) -> list[str]:
     return lines[-last:] if last else lines
+
+
+def locate(info: RunInfo, task: str | None, group: str | None = None) -> list[Located]:
+    """Where `task` (or each task of `group`) runs, to exec or forward into: the live run's
+    answer, or after the run a failed task's container kept by `--keep-failed`."""
+    if info.backend == "sim":
+        raise OsmoTuiError(f"Workflow {info.workflow_id}: {NO_CONTAINER}")
+    try:
+        answer = ask(info.path, {"op": "locate", "task": task, "group": group})
+        return [Located.from_json(entry) for entry in answer["tasks"]]
+    except NotLive:
+        pass
+    report = status(info)
+    tasks = report["tasks"]
+    if task and task not in tasks:
+        raise OsmoTuiError(f"no task {task!r} in workflow {info.workflow_id}")
+    names = [task] if task else [t for t, s in tasks.items() if s.get("group") == group]
+    if not names:
+        raise OsmoTuiError(f"no group {group!r} in workflow {info.workflow_id}")
+    found = []
+    for name in names:
+        state = tasks[name]
+        retry, status_text = int(state["retries"]), str(state["status"])
+        target = kept_target(info.path, name, retry)
+        if target is None:
+            finished = status_text not in ("RUNNING", "WAITING", "SCHEDULING", "INITIALIZING")
+            reason = not_enterable(name, status_text, finished)
+            raise NotEnterable(
+                f"{reason} (the workflow is not running)" if not finished else reason
+            )
+        found.append(Located(name, retry, status_text, target))
+    return found

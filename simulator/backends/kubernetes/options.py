@@ -26,6 +26,8 @@ class KubeOptions:
     api_grace: float = 60.0
     """Seconds the API server may be unreachable before the run fails."""
     cluster_domain: str = "cluster.local"
+    keep_failed: bool = False
+    """A failed task's pod is not deleted (its logs and status stay) until `gc`."""
     check_pool_rules: bool = False
     """Refuse, before anything is created, tasks that no node of the cluster can take by the
     pool's resource rules (the CLI's default; tests of scheduling leave it off to see pods wait)."""
