@@ -41,13 +41,13 @@ def keep(client: Any, container_id: str, labels: dict[str, str]) -> str:
 
 
 def find_kept(client: Any) -> list[tuple[str, str, str]]:
-    """(kind, id, run) of every kept container, then every kept image."""
+    """(kind, id, run dir) of every kept container, then every kept image."""
     flt = {"label": KEPT}
     found = [
-        ("container", c.id, c.labels.get(KEPT, ""))
+        ("container", c.id, c.labels.get(L.RUN_DIR, ""))
         for c in client.containers.list(all=True, filters=flt)
     ]
-    found += [("image", i.id, i.labels.get(KEPT, "")) for i in client.images.list(filters=flt)]
+    found += [("image", i.id, i.labels.get(L.RUN_DIR, "")) for i in client.images.list(filters=flt)]
     return found
 
 
