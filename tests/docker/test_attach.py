@@ -174,7 +174,7 @@ def _read_until(fd: int, token: bytes, timeout: float = 60) -> bytes:
             if not chunk:
                 return seen
             seen += chunk
-    raise AssertionError(f"no {token!r} in {seen!r}")
+    raise AssertionError(f"no {token!r} in ...{seen[-300:]!r}")
 
 
 def _exec_faults(cwd: Path) -> None:
