@@ -23,8 +23,9 @@ from simulator.backends.docker.options import DockerOptions
 from simulator.engine.status import TaskStatus
 from simulator.run import RunRequest
 from simulator.runs import RunStore
+from tests.backends.attach import _free_port, _port_free, _read_until
 from tests.docker.conftest import leftovers
-from tests.docker.test_attach import IMAGE, _free_port, _port_free, _read_until
+from tests.docker.test_attach import IMAGE
 from tests.docker.test_workflow_verbs import VERB
 from tests.tui.conftest import settle, wait_for
 
