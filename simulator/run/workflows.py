@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from simulator.backends.kept import kept_target
@@ -72,6 +72,37 @@ def list_status(info: RunInfo) -> str:
     if info.status == "RUNNING" and not is_live(info.path):
         return "UNKNOWN"
     return info.status
+
+
+def select_runs(
+    runs: list[RunInfo],
+    *,
+    statuses: Sequence[str] = (),
+    name: str = "",
+    after: float | None = None,
+    before: float | None = None,
+    backend: str = "",
+    offset: int = 0,
+    count: int | None = None,
+) -> list[tuple[RunInfo, str]]:
+    """OSMO's `workflow list` filters on the run store: each kept run with its shown status,
+    newest first; `offset` and `count` page through that order (as OSMO's server does)."""
+    chosen = []
+    for info in sorted(runs, key=lambda r: (r.created, r.id), reverse=True):
+        if name and name not in info.workflow_id and name not in info.workflow:
+            continue
+        if (after is not None and info.created < after) or (
+            before is not None and info.created >= before
+        ):
+            continue
+        if backend and info.backend != backend:
+            continue
+        shown = list_status(info)
+        if statuses and shown not in statuses:
+            continue
+        chosen.append((info, shown))
+    end = None if count is None else offset + count
+    return chosen[offset:end]
 
 
 def spec(info: RunInfo, *, template: bool = False) -> str:
