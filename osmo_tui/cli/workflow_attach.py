@@ -111,8 +111,11 @@ def port_forward_verb(args: argparse.Namespace) -> int:
     try:
         for line in forward.lines():
             print(line, flush=True)
+        shown = 0
         while not forward.wait(0.5):
-            pass
+            for line in forward.errors[shown:]:  # a connection the task refused: it goes on
+                print(f"osmo-tui: {line}", file=sys.stderr, flush=True)
+                shown += 1
     except KeyboardInterrupt:
         return 0
     finally:
