@@ -70,7 +70,7 @@ def exec_verb(args: argparse.Namespace) -> int:
         raise UsageError("name a TASK or a --group")
     argv = entry_argv(args.exec_entry_command)
     found = _located(args, args.group)
-    if len(found) == 1:
+    if args.task:
         return _exec_one(args, found[0].target, argv)
     code = 0
     for entry in found:  # a whole group: each task in turn, plain (OSMO sends it to all of them)

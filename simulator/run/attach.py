@@ -96,7 +96,7 @@ def run_exec(
             tty.setraw(stdin)
         _pump(channel, stdin, stdout, stderr, interactive)
         code = channel.exit_code()
-        if (code is None or code in (137, 143)) and not channel.target_running():
+        if (code is None or code in (137, 143)) and _target_stops(channel):
             raise TaskEnded(TASK_ENDED)
         if code is None:
             raise ConnectionLost("the connection to the task was lost")
@@ -105,6 +105,19 @@ def run_exec(
         if saved is not None:
             termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
         channel.close()
+
+
+def _target_stops(channel: Channel, wait: float = 3.0) -> bool:
+    """The command was killed or cut off: did its container stop (the engine may say so a
+    moment after the stream ends)?"""
+    import time
+
+    deadline = time.monotonic() + wait
+    while channel.target_running():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def _pump(channel: Channel, stdin: int, stdout: int, stderr: int, interactive: bool) -> None:

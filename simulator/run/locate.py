@@ -62,16 +62,21 @@ def tasks_of(snap: RunSnapshot, task: str | None, group: str | None) -> list[str
 
 
 def locate(run: Run, snap: RunSnapshot, task: str | None, group: str | None) -> list[Located]:
-    """Each asked-for task's container or pod; `NotEnterable` when one has none."""
+    """The asked-for task's container or pod (a group: of each of its tasks that has one);
+    `NotEnterable` when there is none."""
     if run.backend == "sim":
         raise OsmoTuiError(NO_CONTAINER)
-    out = []
-    for name in tasks_of(snap, task, group):
+    names = tasks_of(snap, task, group)
+    out, why = [], ""
+    for name in names:
         state = snap.tasks[name]
         target = run.locate(name, state.retries)
         if target is None or not (target.running or target.kept):
-            raise NotEnterable(not_enterable(name, str(state.status), state.status.finished))
+            why = why or not_enterable(name, str(state.status), state.status.finished)
+            continue  # a whole group: the tasks that have a container
         out.append(Located(name, state.retries, str(state.status), target))
+    if not out:
+        raise NotEnterable(why if len(names) == 1 else f"no task of group {group} is running")
     return out
 
 

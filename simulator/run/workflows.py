@@ -199,7 +199,7 @@ def locate(info: RunInfo, task: str | None, group: str | None = None) -> list[Lo
     names = [task] if task else [t for t, s in tasks.items() if s.get("group") == group]
     if not names:
         raise OsmoTuiError(f"no group {group!r} in workflow {info.workflow_id}")
-    found = []
+    found, why = [], ""
     for name in names:
         state = tasks[name]
         retry, status_text = int(state["retries"]), str(state["status"])
@@ -207,8 +207,9 @@ def locate(info: RunInfo, task: str | None, group: str | None = None) -> list[Lo
         if target is None:
             finished = status_text not in ("RUNNING", "WAITING", "SCHEDULING", "INITIALIZING")
             reason = not_enterable(name, status_text, finished)
-            raise NotEnterable(
-                f"{reason} (the workflow is not running)" if not finished else reason
-            )
+            why = why or (reason if finished else f"{reason} (the workflow is not running)")
+            continue
         found.append(Located(name, retry, status_text, target))
+    if not found:
+        raise NotEnterable(why if len(names) == 1 else f"no task of group {group} is running")
     return found

@@ -100,6 +100,10 @@ def live_scenario(cwd: Path, image: str, backend_args: list[str]) -> dict[str, A
         _exec_faults(cwd)
         _forward_round_trip_and_port_taken(cwd)
         _shell_open_when_the_task_ends(cwd)
+        group = _osmo("exec", "att-1", "--group", "g", "--entry", "hostname", cwd=cwd)
+        assert (group.returncode, group.stdout) == (0, "--- web\nweb\n"), (
+            group.stderr
+        )  # brief ended
         _cancel_under_a_forward(cwd)
         ended = _osmo("exec", "att-1", "web", "--entry", "true", cwd=cwd)
         assert ended.returncode == 1
@@ -223,7 +227,7 @@ def _shell_open_when_the_task_ends(cwd: Path) -> None:
     assert (result.returncode, result.stderr) == (
         1,
         "osmo-tui: the task ended while the shell was open\n",
-    )
+    ), (result.returncode, result.stderr)
 
 
 def _cancel_under_a_forward(cwd: Path) -> None:
