@@ -67,13 +67,13 @@ async def test_p_forwards_a_port_from_the_task_detail(docker_client: Any, tmp_pa
         await pilot.press("5", "p")
         await pilot.pause(0.2)
         await pilot.press(*f"{port}:8080", "enter")
-        await wait_for(pilot, lambda: screen.attach.forward is not None, timeout=10)
+        await wait_for(pilot, lambda: screen.attach.forward is not None, timeout=30)
         assert await asyncio.to_thread(_get, port) == b"hello-from-web\n"
         await pilot.pause(0.3)
         info = str(app.main_screen.query_one("#task-info").render())
         assert f"forward Forwarding from 127.0.0.1:{port} -> 8080  (p stops)" in info
         await pilot.press("p")
-        await wait_for(pilot, lambda: screen.attach.forward is None, timeout=10)
+        await wait_for(pilot, lambda: screen.attach.forward is None, timeout=30)
         assert _port_free(port)
         assert screen.query_one(TaskDetail).note == ""
         await pilot.press("c")  # cancel the run: the app then removes its containers
