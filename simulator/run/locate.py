@@ -81,6 +81,8 @@ def locate(run: Run, snap: RunSnapshot, task: str | None, group: str | None) -> 
 
 
 def not_enterable(task: str, status: str, finished: bool) -> str:
+    if status == "RUNNING":  # its container is being stopped (a cancel on its way)
+        return f"task {task} is stopping: its container is going away"
     if not finished:
         return f"task {task} is not running yet ({status})"
     hint = f"; {KEEP_HINT}" if status in ("FAILED", "FAILED_EVICTED") else ""

@@ -12,7 +12,7 @@ from typing import Any
 from simulator.engine.port import Target
 from simulator.errors import OsmoTuiError
 
-STDOUT, STDERR, RESIZE = 1, 2, 4
+STDOUT, STDERR, ERROR, RESIZE = 1, 2, 3, 4
 
 
 def _core(target: Target) -> Any:
@@ -25,11 +25,14 @@ def _core(target: Target) -> Any:
 
 
 def _why(exc: Exception) -> str:
-    body = getattr(exc, "body", None)
+    """The API server's own message (an ApiException's body, a refused websocket's response),
+    else the first line of the error."""
+    body = getattr(exc, "body", None) or getattr(exc, "resp_body", None)
     if body:
-        with contextlib.suppress(ValueError, TypeError):
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
             return str(json.loads(body).get("message") or body)
-    return str(getattr(exc, "reason", None) or exc)
+    text = str(getattr(exc, "reason", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class KubeExec:
@@ -60,7 +63,7 @@ class KubeExec:
         except ApiException as exc:
             raise OsmoTuiError(f"cannot exec in the task's pod: {_why(exc)}") from None
         except Exception as exc:  # websocket handshake refused (400: container not running)
-            raise OsmoTuiError(f"cannot exec in the task's pod: {exc}") from None
+            raise OsmoTuiError(f"cannot exec in the task's pod: {_why(exc)}") from None
 
     def fileno(self) -> int:
         return int(self.ws.sock.sock.fileno())
@@ -94,10 +97,21 @@ class KubeExec:
             self.ws.write_channel(RESIZE, json.dumps({"Width": cols, "Height": rows}).encode())
 
     def exit_code(self) -> int | None:
-        try:
-            return int(self.ws.returncode)
-        except Exception:  # no status on the error channel: the connection was cut
+        """From the status on the error channel (None: none came, the connection was cut)."""
+        if self.ws.is_open():
             return None
+        try:
+            status = json.loads(self.ws.read_channel(ERROR) or b"null")
+        except ValueError:
+            return None
+        if not isinstance(status, dict):
+            return None
+        if status.get("status") == "Success":
+            return 0
+        for cause in (status.get("details") or {}).get("causes") or []:
+            if cause.get("reason") == "ExitCode":
+                return int(cause.get("message", 1))
+        raise OsmoTuiError(f"the command did not run: {status.get('message') or status}")
 
     def target_running(self) -> bool:
         return pod_running(self.target, self.core)
