@@ -72,10 +72,16 @@ def exec_verb(args: argparse.Namespace) -> int:
     found = _located(args, args.group)
     if args.task:
         return _exec_one(args, found[0].target, argv)
+    from simulator.errors import OsmoTuiError
+
     code = 0
     for entry in found:  # a whole group: each task in turn, plain (OSMO sends it to all of them)
         print(f"--- {entry.task}", flush=True)
-        code = max(code, run_exec(entry.target, argv, interactive=False))
+        try:
+            code = max(code, run_exec(entry.target, argv, interactive=False))
+        except OsmoTuiError as exc:  # e.g. it ended in between: the others still get it
+            print(f"osmo-tui: task {entry.task}: {exc.render()}", file=sys.stderr, flush=True)
+            code = max(code, 1)
     return code
 
 
