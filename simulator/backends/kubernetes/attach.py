@@ -24,6 +24,15 @@ def _core(target: Target) -> Any:
     return client.CoreV1Api(conn.api)
 
 
+def kept_pod_has_ended(target: Target) -> None:
+    """A failed pod kept by --keep-failed: its container has ended, nothing can enter it."""
+    if target.kept:
+        raise OsmoTuiError(
+            f"the task's failed pod {target.namespace}/{target.name} is kept (its logs and "
+            "status), but its container has ended: Kubernetes cannot exec or forward into it"
+        )
+
+
 def _why(exc: Exception) -> str:
     """The API server's own message (an ApiException's body, a refused websocket's response),
     else the first line of the error."""
@@ -42,6 +51,7 @@ class KubeExec:
         from kubernetes.client.exceptions import ApiException
         from kubernetes.stream import stream
 
+        kept_pod_has_ended(target)
         self.target = target
         self.core = _core(target)
         if env:  # the exec subresource takes no environment: set it through env(1)
@@ -145,6 +155,7 @@ class KubeDialer:
     """Opens one API port-forward per connection to the pod's port."""
 
     def __init__(self, target: Target) -> None:
+        kept_pod_has_ended(target)
         self.target = target
         self.core = _core(target)
         self._open: list[Any] = []
