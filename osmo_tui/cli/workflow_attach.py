@@ -5,6 +5,7 @@ the failed tasks it kept); `simulator.run.attach` then talks to Docker or Kubern
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from typing import Any
@@ -114,6 +115,7 @@ def port_forward_verb(args: argparse.Namespace) -> int:
 
     forward = Forwarder(entry.target, pairs, host=args.host, udp=args.udp, alive=alive)
     forward.start()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does: ports closed
     try:
         for line in forward.lines():
             print(line, flush=True)
@@ -127,6 +129,10 @@ def port_forward_verb(args: argparse.Namespace) -> int:
     finally:
         forward.stop()
     raise OsmoTuiError(f"port-forward stopped: {forward.stopped}")
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _no_wait(args: argparse.Namespace) -> argparse.Namespace:

@@ -73,11 +73,17 @@ def _port_free(port: int) -> bool:
     return False
 
 
+def _interruptible() -> None:
+    """Ctrl-C reaches the child even when the tests run in the background (SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _forward(cwd: Path, port: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         [*VERB, "port-forward", "att-1", "web", "--port", f"{port}:8080"],
         cwd=cwd, env=dict(os.environ), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_interruptible,
     )  # fmt: skip
     assert proc.stdout is not None
     assert proc.stdout.readline() == f"Forwarding from 127.0.0.1:{port} -> 8080\n"
