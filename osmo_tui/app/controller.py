@@ -129,6 +129,7 @@ class RunController:
                 await self._play(active)
             else:
                 await active.run(self.deliver)
+            self._announce_unfinished()
         finally:
             try:
                 await self._wind_down(session.run)
@@ -136,6 +137,14 @@ class RunController:
                 if session.execution is not None:
                     await session.execution.close_control()
                 closed.set()  # whatever happened, the next run must not wait forever
+
+    def _announce_unfinished(self) -> None:
+        """A replayed record that stops unfinished ends UNKNOWN, and says why (once)."""
+        self.absorb_pending()
+        ended = self.osmo.session.unfinished_end()
+        if ended:
+            self.view.notify(ended, title="Run ended", severity="warning", timeout=6)
+            self.view.update_header()
 
     async def _wind_down(self, run: Run | None) -> None:
         """End the run on the record (canceled if unfinished), close its backend, close the record."""
@@ -204,14 +213,44 @@ class RunController:
         else:
             self.view.notify("Run restarted", timeout=2)
 
+    def confirm_cancel(self, scope: CancelScope, name: str = "") -> None:
+        """Ask first (a cancel cannot be undone), then cancel through `cancel` at the time shown
+        when the answer comes."""
+        from osmo_tui.app.screens.dialogs import ConfirmDialog
+
+        refusal = self._cannot_cancel(scope)
+        if refusal:
+            self.view.notify(refusal, severity="warning", timeout=3)
+            return
+        snap = self.osmo.session.snapshot
+        if scope == "group" and snap is not None and name in snap.groups:
+            tasks = ", ".join(snap.groups[name].tasks)
+            title, body = f"Cancel group {name}?", f"Its tasks ({tasks}) end FAILED_CANCELED."
+        else:
+            what = snap.workflow_id if snap is not None else "the workflow"
+            title = f"Cancel workflow {what}?"
+            body = "Every task still running or waiting ends FAILED_CANCELED."
+
+        def answered(yes: object) -> None:
+            if yes is True:
+                self.cancel(scope, name, self.position())
+
+        self.view.app.push_screen(ConfirmDialog(title, body, yes=f"cancel the {scope}"), answered)
+
+    def _cannot_cancel(self, scope: CancelScope) -> str:
+        run = self.osmo.session.run
+        if run is None or run.finished:
+            return "Nothing is running"
+        if not run.can_cancel or (scope != "workflow" and not run.can_cancel_task):
+            return f"This run cannot cancel a {scope}"
+        return ""
+
     def cancel(self, scope: CancelScope, name: str, position: float | None) -> None:
         """Cancel the workflow, a group or a task; `position` is the virtual time shown now."""
         run = self.osmo.session.run
-        if run is None or run.finished:
-            self.view.notify("Nothing is running", severity="warning", timeout=3)
-            return
-        if not run.can_cancel or (scope == "task" and not run.can_cancel_task):
-            self.view.notify(f"This run cannot cancel a {scope}", severity="warning", timeout=3)
+        refusal = self._cannot_cancel(scope)
+        if run is None or refusal:
+            self.view.notify(refusal, severity="warning", timeout=3)
             return
         request = Cancel(
             scope, name, "Canceled from osmo-tui", at=position if run.stepped else None
@@ -301,6 +340,7 @@ class RunController:
         self.view.show_errors()
         if outcome.ok:
             self.osmo.invalidate_badges()
+            self._mark_changed(outcome)
             self.note = f"reloaded: {self._summary(outcome, changed)}" if had_plan else ""
             if had_plan:
                 self.view.notify(self.note, title="Workflow changed", timeout=4)
@@ -310,11 +350,22 @@ class RunController:
             self.note = f"{len(outcome.errors)} error(s){kept}"
             self.view.notify(self.note, title="Workflow invalid", severity="warning", timeout=4)
             self.view.update_header()
+            from osmo_tui.app import template_values
+
+            template_values.offer(self.view)
         self.view.post_message(self.Reloaded(outcome))
         return outcome
 
+    def _mark_changed(self, outcome: LoadOutcome) -> None:
+        """The graph highlights the tasks the reload changed or added (until the next one)."""
+        from osmo_tui.app.widgets.graph import GroupGraph
+
+        diff = outcome.diff
+        marked = set(diff.changed) | set(diff.added) if diff is not None else set()
+        self.view.query_one(GroupGraph).changed = marked
+
     def _summary(self, outcome: LoadOutcome, changed: set[Path] | None) -> str:
-        summary = outcome.diff.summary() if outcome.diff is not None else "loaded"
+        summary = outcome.changes()
         workflow = self.osmo.session.request.path
         others = sorted(
             p.name for p in changed or () if workflow is None or p != workflow.resolve()

@@ -9,7 +9,9 @@ log lives in the run store on disk) and when each task entered its pre-run phase
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.engine.events import Event, TaskLog, TaskStatusChanged
 from simulator.engine.plan import Plan
@@ -25,6 +27,9 @@ from simulator.run import (
     start,
 )
 from simulator.spec.loader import LoadedWorkflow
+
+if TYPE_CHECKING:
+    from osmo_tui.app.whatif import WhatIfs
 
 LOG_LINES_IN_MEMORY = 5000
 """Per task; older lines stay in the run store's log file."""
@@ -71,6 +76,18 @@ class LogBuffer:
         return lines
 
 
+@dataclass
+class Attempt:
+    """One attempt of a task as the task detail lists it."""
+
+    retry: int
+    status: str
+    exit_code: int | None = None
+    start: float | None = None
+    end: float | None = None
+    message: str = ""
+
+
 class Session:
     """A workflow request, its last good preparation and the run being shown."""
 
@@ -83,7 +100,15 @@ class Session:
         self.logs = LogBuffer()
         self.phases: dict[str, dict[str, float]] = {}
         """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
+        self.attempts: dict[str, list[Attempt]] = {}
+        """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
+        self.failed: set[str] = set()
+        """Tasks whose latest status is a failure (kept as events come: the footer asks often)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
+        self.whatifs: WhatIfs | None = None
+        """The what-ifs given in the app (`osmo_tui.app.whatif.WhatIfs`), made on first use."""
+        self.recorded_end = ""
+        """A replay of a run whose process died: why its record stops before the end."""
 
     # --- what the last good load gave --------------------------------------------------------
 
@@ -104,6 +129,11 @@ class Session:
     @property
     def errors(self) -> list[SpecError]:
         return self.reloader.errors
+
+    def use_request(self, request: RunRequest) -> None:
+        """Load from now on with `request` (e.g. template values given in the app)."""
+        self.request = request
+        self.reloader.request = request
 
     def load(self) -> LoadOutcome:
         """(Re)load the workflow; on success the plan changes, on failure the old plan stays."""
@@ -142,12 +172,26 @@ class Session:
         assert prepared is not None
         self.events = []
         self.phases = {}
+        self.attempts = {}
+        self.failed = set()
         self.logs = LogBuffer()
         if run is not None:
             self.execution = Execution(prepared, run, None)
         else:
             self.execution = start(prepared, replay=replay)
         return self.execution.run
+
+    def unfinished_end(self) -> str:
+        """A replay played to the end of a record that never finished: the reason it shows
+        instead of RUNNING ('' otherwise)."""
+        run, snap = self.run, self.snapshot
+        if run is None or snap is None or snap.finished or not run.finished:
+            return ""
+        if self.recorded_end:
+            return f"UNKNOWN: {self.recorded_end}"
+        if run.backend == "replay":
+            return "UNKNOWN: the record ends here (its run did not finish)"
+        return ""
 
     def backend_name(self) -> str:
         run = self.run
@@ -169,6 +213,7 @@ class Session:
                 changed.add(task)
                 if isinstance(event, TaskStatusChanged):
                     self._phase(event)
+                    self._attempt(event)
         return changed
 
     def _phase(self, event: TaskStatusChanged) -> None:
@@ -180,6 +225,23 @@ class Session:
         name = str(event.status)
         if name in ("SCHEDULING", "INITIALIZING") and name not in phases:
             phases[name] = event.time
+
+    def _attempt(self, event: TaskStatusChanged) -> None:
+        attempts = self.attempts.setdefault(event.task, [])
+        if not attempts or attempts[-1].retry != event.retry:
+            attempts.append(Attempt(event.retry, str(event.status)))
+        attempt = attempts[-1]
+        attempt.status = str(event.status)
+        if event.status.failed:
+            self.failed.add(event.task)
+        else:
+            self.failed.discard(event.task)
+        if event.message:
+            attempt.message = event.message
+        if str(event.status) == "RUNNING" and attempt.start is None:
+            attempt.start = event.time
+        if event.status.finished:
+            attempt.end, attempt.exit_code = event.time, event.exit_code
 
     def finish_recording(self) -> None:
         """Close the run's record; a finished run also gets its report (as `--json` prints it)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -38,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def list_runs() -> int:
+    from simulator.run.workflows import liveness
     from simulator.runs import RunStore
 
     store = RunStore()
+    # on stderr: the table on stdout stays a table for scripts
+    print(f"run store: {store_origin()}", file=sys.stderr)
     runs = store.list()
     if not runs:
         print(f"no runs in {store.root}", file=sys.stderr)
@@ -48,12 +52,27 @@ def list_runs() -> int:
     rows = [("ID", "WORKFLOW", "BACKEND", "STATUS", "STARTED")]
     for info in runs:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-        status = f"DAMAGED: {info.damaged}" if info.damaged else info.status
-        rows.append((_cell(info.id), _cell(info.workflow), _cell(info.backend), status, started))
+        status, why = liveness(info)
+        shown = f"{status}: {why}" if why else status
+        rows.append((_cell(info.id), _cell(info.workflow), _cell(info.backend), shown, started))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def store_origin() -> str:
+    """Where the run store is and why there: a store that follows the working directory
+    otherwise shows other runs elsewhere with no hint why."""
+    from simulator.runs import runs_root
+
+    root = runs_root()
+    if os.environ.get("OSMO_TUI_RUNS_DIR"):
+        return f"{root} (from $OSMO_TUI_RUNS_DIR)"
+    return (
+        f"{root} (./.osmo-tui/runs relative to the current directory; "
+        "set $OSMO_TUI_RUNS_DIR to use one store everywhere)"
+    )
 
 
 def _cell(text: str) -> str:
@@ -69,5 +88,21 @@ def replay(args: argparse.Namespace) -> int:
 
     prepared, events = prepare_replay(args.run_id)
     app = make_app(prepared=prepared, replay_events=events, speed=args.speed, paused=args.paused)
+    app.session.recorded_end = _recorded_end(args.run_id)
     app.run()
     return 0
+
+
+def _recorded_end(run_id: str) -> str:
+    """Why the record of a run that never finished stops where it does ('' if it finished or
+    its process still runs): the replay then ends UNKNOWN, not RUNNING."""
+    from simulator.run.workflows import liveness
+    from simulator.runs import RunStore
+
+    store = RunStore()
+    path = store.resolve(run_id)
+    info = next((r for r in store.list() if r.path == path), None)
+    if info is None:
+        return ""
+    status, why = liveness(info)
+    return why if status == "UNKNOWN" else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from simulator import inputs
 from simulator.errors import SpecError, crash_log
@@ -26,6 +27,21 @@ class LoadOutcome:
     ok: bool
     errors: list[SpecError] = field(default_factory=list)
     diff: PlanDiff | None = None
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per changed task, which of its fields changed (`train: command, image`)."""
+
+    def changes(self) -> str:
+        """`train: command, image; eval added; old removed` (or the diff's summary)."""
+        diff = self.diff
+        if diff is None:
+            return "loaded"
+        parts = [f"{name}: {', '.join(self.fields.get(name, ()))}" for name in diff.changed]
+        parts += [f"{name} added" for name in diff.added]
+        parts += [f"{name} removed" for name in diff.removed]
+        if not parts:
+            return diff.summary()
+        shown = parts[:6] + ([f"… {len(parts) - 6} more"] if len(parts) > 6 else [])
+        return "; ".join(p.rstrip(": ") for p in shown)
 
 
 class Reloader:
@@ -56,8 +72,12 @@ class Reloader:
         self.failed_dependencies = []
         old, self.prepared, self.errors = self.prepared, prepared, []
         self.fingerprint = self.current_fingerprint()
-        diff = diff_tasks(old.task_specs(), prepared.task_specs()) if old is not None else None
-        return LoadOutcome(True, [], diff)
+        if old is None:
+            return LoadOutcome(True, [])
+        before, after = old.task_specs(), prepared.task_specs()
+        diff = diff_tasks(before, after)
+        fields = {name: changed_fields(before[name], after[name]) for name in diff.changed}
+        return LoadOutcome(True, [], diff, fields)
 
     def _failed(self, errors: list[SpecError]) -> LoadOutcome:
         self.errors = errors
@@ -84,3 +104,19 @@ class Reloader:
 
     def changed_since_load(self) -> bool:
         return self.current_fingerprint() != self.fingerprint
+
+
+def changed_fields(old: Any, new: Any) -> tuple[str, ...]:
+    """Which fields of a task differ between two loads (`task_specs` values: the group and the
+    spec as data); `group` when it moved, `spec` when the shapes cannot be compared."""
+    if isinstance(old, tuple) and isinstance(new, tuple) and len(old) == len(new) == 2:
+        out = ("group",) if old[0] != new[0] else ()
+        return out + _dict_fields(old[1], new[1])
+    return _dict_fields(old, new)
+
+
+def _dict_fields(old: Any, new: Any) -> tuple[str, ...]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = list(old) + [k for k in new if k not in old]
+        return tuple(str(k) for k in keys if old.get(k) != new.get(k))
+    return () if old == new else ("spec",)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -67,11 +68,32 @@ def _folded(info: RunInfo) -> dict[str, Any]:
 
 def list_status(info: RunInfo) -> str:
     """The status `list` shows: a run recorded as RUNNING whose process is gone is UNKNOWN."""
+    return liveness(info)[0]
+
+
+def liveness(info: RunInfo) -> tuple[str, str]:
+    """(status, why): the one place that decides whether a run recorded as RUNNING still runs.
+
+    A run is live while a process answers at its control endpoint; one recorded as RUNNING
+    that nobody answers for is UNKNOWN (its process was killed before writing the end), and
+    `why` says so, naming the process when the run recorded it."""
     if info.damaged:
-        return "DAMAGED"
+        return "DAMAGED", info.damaged
     if info.status == "RUNNING" and not is_live(info.path):
-        return "UNKNOWN"
-    return info.status
+        return "UNKNOWN", _gone(info.pid)
+    return info.status, ""
+
+
+def _gone(pid: int) -> str:
+    if pid <= 0:
+        return "its process is gone (nothing answers at its control endpoint)"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"process {pid} gone"
+    except OSError:
+        pass  # another user's process reuses the number: ours is gone all the same
+    return f"process {pid} no longer answers (gone, or another process took its number)"
 
 
 def select_runs(

@@ -62,7 +62,11 @@ def read_meta(run_dir: Path) -> dict[str, Any]:
         raise DamagedRun("meta.json: created is not a number")
     if not (math.isfinite(created) and 0 <= created < _LATEST):
         raise DamagedRun("meta.json: created is not a time")
-    return {k: v for k, v in meta.items() if k in (*_META_TEXT, "created")}
+    out = {k: v for k, v in meta.items() if k in (*_META_TEXT, "created")}
+    pid = meta.get("pid")
+    if isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 2**31:
+        out["pid"] = pid  # optional: older runs and foreign files have none
+    return out
 
 
 def events_problem(run_dir: Path) -> str:

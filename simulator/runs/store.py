@@ -57,6 +57,8 @@ class RunInfo:
     source: str = ""
     damaged: str = ""
     """Why the run cannot be replayed ('' when it can): a missing or broken file."""
+    pid: int = 0
+    """The process that recorded the run (0: not recorded); says whose death left it RUNNING."""
 
 
 @dataclass
@@ -179,6 +181,7 @@ class RunStore:
         except OSError as exc:
             raise UsageError(f"cannot write the run store at {self.root}: {exc.strerror}") from exc
         info = RunInfo(run_id, path, workflow, workflow_id, backend, "RUNNING", time.time(), source)
+        info.pid = os.getpid()
         recorder = RunRecorder(path, info, plan if track else None)
         recorder._write_meta()
         return recorder

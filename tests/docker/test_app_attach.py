@@ -76,7 +76,9 @@ async def test_p_forwards_a_port_from_the_task_detail(docker_client: Any, tmp_pa
         await wait_for(pilot, lambda: screen.attach.forward is None, timeout=30)
         assert _port_free(port)
         assert screen.query_one(TaskDetail).note == ""
-        await pilot.press("c")  # cancel the run: the app then removes its containers
+        await pilot.press("c")  # cancel the run (confirmed): the app then removes its containers
+        await pilot.pause(0.3)
+        await pilot.press("y")
         await settle(pilot, timeout=60)
         snap = app.session.snapshot
         assert snap is not None and snap.tasks["web"].status is TaskStatus.FAILED_CANCELED
@@ -132,7 +134,9 @@ def test_s_opens_a_shell_in_the_task_and_returns_to_the_app(
         os.write(fd, b"echo MARK-$((6*7)); exit 4\r")
         _screen_until(fd, b"MARK-42")
         _screen_until(fd, b"Shell in web exited with 4")  # the app is back and says so
-        os.write(fd, b"c")  # cancel the run (its containers go), then quit
+        os.write(fd, b"c")  # cancel the run (confirmed; its containers go), then quit
+        _screen_until(fd, b"", timeout=1.5)
+        os.write(fd, b"y")
         _screen_until(fd, b"FAILED_CANCELED")
         os.write(fd, b"q")
         _read_until(fd, b"", timeout=60)

@@ -11,29 +11,14 @@ import pytest
 from simulator.backends.docker import DockerBackend
 from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import TaskLog
+from tests.backends.workflows import CANCEL_ME
 
 pytestmark = pytest.mark.docker
 
 
 def test_cancel_mid_run_kills_containers_and_drops_outputs(run_workflow: Any) -> None:
     started = time.monotonic()
-    result = run_workflow(
-        """
-workflow:
-  name: cancel-me
-  groups:
-  - name: work
-    tasks:
-    - name: lead
-      lead: true
-      image: ubuntu:24.04
-      command: [sh, -c, 'echo partial > {{output}}/x; sleep 300']
-    - name: stubborn
-      image: ubuntu:24.04
-      command: [sh, -c, 'trap "" TERM; sleep 300']
-""",
-        cancel_after=2.0,
-    )
+    result = run_workflow(CANCEL_ME, cancel_after=2.0)
     assert result.status == "FAILED_CANCELED"
     final = result.final()
     assert final["lead"][0] == final["stubborn"][0] == "FAILED_CANCELED"

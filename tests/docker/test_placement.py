@@ -10,6 +10,13 @@ import pytest
 from simulator.backends.docker import DockerBackend
 from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import TaskInitializing, TaskScheduling
+from tests.backends.workflows import (
+    CREDENTIALS,
+    CREDENTIALS_LOGS,
+    FILES_AND_ENV,
+    FILES_AND_ENV_LOGS,
+    write_credentials,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -77,73 +84,19 @@ def test_gpus_are_assigned_from_the_inventory_and_never_shared(run_workflow: Any
     assert init.reason.endswith("GPUs 0,1")
 
 
-def test_credentials_injected_and_masked(
+def test_credentials_as_env_and_files_are_masked(
     run_workflow: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    creds = tmp_path / "credentials.yaml"
-    creds.write_text("db:\n  user: alice\n  password: very-secret-value\n")
-    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(creds))
-    result = run_workflow(
-        """
-workflow:
-  name: creds
-  tasks:
-  - name: use
-    image: ubuntu:24.04
-    command: [sh, -c, 'echo "user=$DB_USER pass=$DB_PASS"']
-    credentials:
-      db: {DB_USER: user, DB_PASS: password}
-"""
-    )
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(write_credentials(tmp_path)))
+    result = run_workflow(CREDENTIALS)
     assert result.status == "COMPLETED"
-    assert result.logs("use") == ["user=alice pass=[MASKED]"]
-
-
-def test_credential_files_from_the_string_form(
-    run_workflow: Any, tmp_path: Path, monkeypatch: Any
-) -> None:
-    creds = tmp_path / "credentials.yaml"
-    creds.write_text("aws:\n  access_key: AKIA-LOCAL-1234\n  region: eu\n")
-    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(creds))
-    result = run_workflow(
-        """
-workflow:
-  name: credfiles
-  tasks:
-  - name: use
-    image: ubuntu:24.04
-    command: [sh, -c, 'cat /root/.aws/region; echo; cat /root/.aws/access_key']
-    credentials:
-      aws: /root/.aws
-"""
-    )
-    assert result.status == "COMPLETED"
-    assert result.logs("use") == ["eu", "[MASKED]"]
+    assert result.logs("use") == CREDENTIALS_LOGS
 
 
 def test_files_and_base64_files_exist_before_the_command(run_workflow: Any) -> None:
-    result = run_workflow(
-        """
-workflow:
-  name: files
-  tasks:
-  - name: use
-    image: ubuntu:24.04
-    command: [bash, /opt/run.sh]
-    files:
-    - path: /opt/run.sh
-      contents: |
-        cat /opt/blob.bin
-        echo; echo "env=$GREETING"
-    - path: /opt/blob.bin
-      base64: true
-      contents: aGVsbG8gYmluYXJ5
-    environment:
-      GREETING: hi
-"""
-    )
+    result = run_workflow(FILES_AND_ENV)
     assert result.status == "COMPLETED"
-    assert result.logs("use") == ["hello binary", "env=hi"]
+    assert result.logs("use") == FILES_AND_ENV_LOGS
 
 
 def test_gpu_gang_that_cannot_fit_now_waits_in_scheduling_until_queue_timeout(

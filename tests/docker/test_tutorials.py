@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import COOKBOOK
+from tests.backends.workflows import (
+    HOSTS_PAIR,
+    TUTORIALS,
+    group_communication_with_a_retrying_client,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.cookbook]
-TUTORIALS = COOKBOOK / "tutorials"
 
 
 def test_serial_workflow_passes_outputs_downstream(run_workflow: Any) -> None:
@@ -62,47 +65,20 @@ def test_group_communication_through_host_tokens(run_workflow: Any) -> None:
 
 
 def test_group_communication_with_a_retrying_client(run_workflow: Any) -> None:
-    # The same tutorial with the client retrying until the server listens: the message must
-    # cross the run network through the {{host:server}} name every time.
-    text = (TUTORIALS / "group_tasks_communication.yaml").read_text()
-    racy = "nc -w 30 {{host:server}} 24831 > /tmp/hello.txt"
-    assert racy in text
-    retrying = (
-        "until nc -w 30 {{host:server}} 24831 > /tmp/hello.txt && [ -s /tmp/hello.txt ];"
-        " do sleep 0.2; done"
-    )
-    result = run_workflow(text.replace(racy, retrying))
+    # the message must cross the run network through the {{host:server}} name every time
+    result = run_workflow(group_communication_with_a_retrying_client())
     assert result.status == "COMPLETED"
     assert "Received from server: hello" in result.logs("client")
 
 
-def test_host_tokens_resolve_to_the_peer_on_the_run_network(run_workflow: Any) -> None:
-    result = run_workflow(
-        """
-workflow:
-  name: hosts
-  groups:
-  - name: pair
-    tasks:
-    - name: server
-      lead: true
-      image: alpine:3.18
-      command: [sh, -c, 'echo pong | nc -w 20 -l -p 7000; echo served']
-    - name: client
-      image: alpine:3.18
-      command: [sh, -c]
-      args:
-      - |
-        for i in $(seq 50); do
-          got=$(nc -w 2 {{host:server}} 7000 </dev/null 2>/dev/null) && [ -n "$got" ] && break
-          sleep 0.2
-        done
-        echo "got=$got from {{host:server}}"
-"""
-    )
+def test_host_tokens_resolve_to_the_peer_on_the_run_network_and_the_lead_ends_the_group(
+    run_workflow: Any,
+) -> None:
+    result = run_workflow(HOSTS_PAIR)
     assert result.status == "COMPLETED"
     assert result.logs("client") == ["got=pong from server.osmo-pair.wf-1.svc.cluster.local"]
     assert result.logs("server") == ["served"]
+    assert result.final()["client"] == ("COMPLETED", None, "Lead task finished")
 
 
 def test_templates_and_tokens(run_workflow: Any) -> None:

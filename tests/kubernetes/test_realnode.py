@@ -22,12 +22,21 @@ from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.spec.loader import load_workflow
 from tests.backends.contract import BackendContract
 from tests.backends.expansion import ExpansionContract
-from tests.conftest import COOKBOOK
+from tests.backends.workflows import (
+    CANCEL_ME,
+    CREDENTIALS,
+    CREDENTIALS_LOGS,
+    FILES_AND_ENV,
+    FILES_AND_ENV_LOGS,
+    HOSTS_PAIR,
+    TUTORIALS,
+    group_communication_with_a_retrying_client,
+    write_credentials,
+)
 from tests.docker.driver import Result, plan_for, run
 from tests.kubernetes.conftest import RealNode
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.slow]
-TUTORIALS = COOKBOOK / "tutorials"
 
 
 class Outcome:
@@ -132,32 +141,7 @@ def test_host_tokens_resolve_through_cluster_dns_and_the_lead_ends_the_group(
 ) -> None:
     # the server is the lead: once it has served one client it exits, which ends its sibling
     # (sleeping on after the exchange) with "Lead task finished"
-    outcome = run_on_node(
-        real_node,
-        """
-workflow:
-  name: hosts
-  groups:
-  - name: pair
-    tasks:
-    - name: server
-      lead: true
-      image: alpine:3.18
-      command: [sh, -c, 'echo pong | nc -w 20 -l -p 7000; echo served']
-    - name: client
-      image: alpine:3.18
-      command: [sh, -c]
-      args:
-      - |
-        for i in $(seq 100); do
-          got=$(nc -w 2 {{host:server}} 7000 </dev/null 2>/dev/null) && [ -n "$got" ] && break
-          sleep 0.2
-        done
-        echo "got=$got from {{host:server}}"
-        sleep 300
-""",
-        tmp_path,
-    )
+    outcome = run_on_node(real_node, HOSTS_PAIR, tmp_path)
     assert outcome.report["workflow"]["status"] == "COMPLETED"
     (line,) = outcome.logs("client")
     assert line.startswith("got=pong from server.")
@@ -170,13 +154,7 @@ workflow:
 def test_group_communication_tutorial_with_a_retrying_client(
     real_node: RealNode, tmp_path: Path
 ) -> None:
-    text = (TUTORIALS / "group_tasks_communication.yaml").read_text()
-    racy = "nc -w 30 {{host:server}} 24831 > /tmp/hello.txt"
-    retrying = (
-        "until nc -w 30 {{host:server}} 24831 > /tmp/hello.txt && [ -s /tmp/hello.txt ];"
-        " do sleep 0.2; done"
-    )
-    outcome = run_on_node(real_node, text.replace(racy, retrying), tmp_path)
+    outcome = run_on_node(real_node, group_communication_with_a_retrying_client(), tmp_path)
     assert outcome.report["workflow"]["status"] == "COMPLETED"
     assert "Received from server: hello" in outcome.logs("client")
 
@@ -234,82 +212,23 @@ workflow:
 
 
 def test_files_env_and_command_substitution(real_node: RealNode, tmp_path: Path) -> None:
-    outcome = run_on_node(
-        real_node,
-        """
-workflow:
-  name: files
-  tasks:
-  - name: use
-    image: ubuntu:24.04
-    command: [bash, /opt/run.sh]
-    files:
-    - path: /opt/run.sh
-      contents: |
-        cat /opt/blob.bin
-        echo; echo "env=$GREETING"
-        echo "sub=$(echo nested)"
-    - path: /opt/blob.bin
-      base64: true
-      contents: aGVsbG8gYmluYXJ5
-    environment:
-      GREETING: hi
-""",
-        tmp_path,
-    )
+    outcome = run_on_node(real_node, FILES_AND_ENV, tmp_path)
     assert outcome.report["workflow"]["status"] == "COMPLETED"
-    assert outcome.logs("use") == ["hello binary", "env=hi", "sub=nested"]
+    assert outcome.logs("use") == FILES_AND_ENV_LOGS
 
 
 def test_credentials_as_env_and_files_are_masked(
     real_node: RealNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    creds = tmp_path / "credentials.yaml"
-    creds.write_text(
-        "db:\n  user: alice\n  password: very-secret-value\n"
-        "aws:\n  access_key: AKIA-LOCAL-1234\n  region: eu\n"
-    )
-    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(creds))
-    outcome = run_on_node(
-        real_node,
-        """
-workflow:
-  name: creds
-  tasks:
-  - name: use
-    image: ubuntu:24.04
-    command: [sh, -c, 'echo "user=$DB_USER pass=$DB_PASS"; cat /root/.aws/region; echo; cat /root/.aws/access_key']
-    credentials:
-      db: {DB_USER: user, DB_PASS: password}
-      aws: /root/.aws
-""",
-        tmp_path,
-    )
+    monkeypatch.setenv("OSMO_TUI_CREDENTIALS", str(write_credentials(tmp_path)))
+    outcome = run_on_node(real_node, CREDENTIALS, tmp_path)
     assert outcome.report["workflow"]["status"] == "COMPLETED"
-    assert outcome.logs("use") == ["user=alice pass=[MASKED]", "eu", "[MASKED]"]
+    assert outcome.logs("use") == CREDENTIALS_LOGS
 
 
 def test_cancel_mid_run_kills_the_pods(real_node: RealNode, tmp_path: Path) -> None:
     started = time.monotonic()
-    outcome = run_on_node(
-        real_node,
-        """
-workflow:
-  name: cancel-me
-  groups:
-  - name: work
-    tasks:
-    - name: lead
-      lead: true
-      image: ubuntu:24.04
-      command: [sh, -c, 'echo partial > {{output}}/x; sleep 300']
-    - name: stubborn
-      image: ubuntu:24.04
-      command: [sh, -c, 'trap "" TERM; sleep 300']
-""",
-        tmp_path,
-        cancel_after=8.0,
-    )
+    outcome = run_on_node(real_node, CANCEL_ME, tmp_path, cancel_after=8.0)
     assert outcome.report["workflow"]["status"] == "FAILED_CANCELED"
     final = outcome.result.final()
     assert final["lead"][0] == final["stubborn"][0] == "FAILED_CANCELED"

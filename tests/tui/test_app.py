@@ -73,7 +73,7 @@ async def test_cancel_workflow_then_rerun(scenario: Scenario) -> None:
     app = make_app(options, plan=small_plan(), speed=1.0, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
-        await pilot.press("c")
+        await pilot.press("c", "y")  # c asks first
         await pilot.press("plus", "plus", "plus")  # 1x -> instant
         await settle(pilot)
         snap = app.session.snapshot
@@ -355,6 +355,8 @@ async def test_search_of_a_large_graph_waits_for_a_pause_in_typing(
     from osmo_tui.app.screens import main as main_screen
 
     monkeypatch.setattr(main_screen, "SEARCH_DEBOUNCE_GROUPS", 30)  # big_plan(400) has 40 groups
+    # a debounce far longer than five key presses take even on a loaded machine (0.15 s was not)
+    monkeypatch.setattr(main_screen, "SEARCH_DEBOUNCE", 2.0)
     app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -91,7 +91,7 @@ async def test_editing_a_localpath_file_and_the_workflow_starts_new_runs(tmp_pat
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.COMPLETED
         assert snap.time == 4.0  # the new script's sleep, not the old one's
-        assert "run.sh changed; 1 task changed (step)" in screen_text(app)
+        assert "run.sh changed; step: files" in screen_text(app)
 
         path.write_text(WORKFLOW.format(extra=EXTRA_TASK))
         reload = await _next_reload(pilot, seen)

@@ -80,7 +80,7 @@ async def test_live_run_streams_logs_and_cancel_stops_the_processes(tmp_path: Pa
         assert app.session.logs.get("hello") == ["one", "two"]
         assert "[live]" in screen_text(app) and " real" in screen_text(app)
         assert "on process (amd64 · 0 GPUs · no storage limits)" in screen_text(app)
-        await pilot.press("c")
+        await pilot.press("c", "y")  # c asks first
         await settle(pilot)
         snap = app.session.snapshot
         assert snap is not None and snap.status is WorkflowStatus.FAILED_CANCELED

@@ -1,4 +1,4 @@
-"""HelpScreen: every key of the app, with the user's overrides applied."""
+"""HelpScreen: every key of the app (with the user's overrides applied) and a legend of glyphs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from osmo_tui.app.keys import KEYS, WIDGET_KEYS, config_path
+from osmo_tui.app.keys import KEYS, LEGEND, WIDGET_KEYS, config_path
 
 _NAMES = {
     "question_mark": "?",
@@ -40,6 +40,16 @@ def help_table(keymap: dict[str, str]) -> Table:
     return table
 
 
+def legend_table() -> Table:
+    """Every glyph the views draw and what it means."""
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2, 0, 0))
+    table.add_column("Glyph", style="bold", no_wrap=True)
+    table.add_column("Means")
+    for glyph, meaning in LEGEND:
+        table.add_row(glyph, meaning)
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     """`?`: a table of keys; escape, q or ? closes it."""
 
@@ -53,6 +63,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static("[b]osmo-tui keys[/b]\n")
             yield Static(help_table(self.keymap))
+            yield Static("\n[b]Legend[/b]\n")
+            yield Static(legend_table())
             yield Static(
                 f"\nOverride any key in {config_path() / 'keys.toml'} as "
                 '[keys] <id> = "<key>" (ids: ' + ", ".join(k[0] for k in KEYS) + ")."

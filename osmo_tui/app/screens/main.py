@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from osmo_tui.app import keys
+from osmo_tui.app import hints, keys
 from osmo_tui.app import style as st
 from osmo_tui.app.controller import RunController
 from osmo_tui.app.editor import editor_command
@@ -94,6 +94,12 @@ class MainScreen(Screen[None]):
         if self.osmo.hot_reload:
             self.runs.watch()
         self.query_one(GroupGraph).focus()
+        self.call_after_refresh(self._offer_values)
+
+    def _offer_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.offer(self)
 
     # --- what the controller reports ---------------------------------------------------------
 
@@ -172,7 +178,9 @@ class MainScreen(Screen[None]):
             note=self._view_state(),
             virtual_now=self.virtual_now(),
             capabilities=run.capabilities() if run is not None else ("", ()),
+            ended=session.unfinished_end() if self.scrub is None else "",
         )
+        hints.refresh(self)
 
     def _view_state(self) -> str:
         """The reload note, what narrows the views (a search, a status filter) and the run id:
@@ -255,8 +263,16 @@ class MainScreen(Screen[None]):
     def _task_selected(self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected) -> None:
         self.selected = message.task
         self._show_task(fresh=True)
+        hints.refresh(self)
         if message.activated:
             self.query_one(TabbedContent).active = "task"
+
+    @on(TabbedContent.TabActivated, "#views")
+    def _view_changed(self) -> None:
+        hints.refresh(self)
+
+    def on_resize(self) -> None:
+        hints.refresh(self)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
@@ -343,13 +359,35 @@ class MainScreen(Screen[None]):
         self.runs.rerun()
 
     def action_cancel_workflow(self) -> None:
-        self.runs.cancel("workflow", "", self.runs.position())
+        self.runs.confirm_cancel("workflow")
+
+    def action_cancel_group(self) -> None:
+        snap = self.view_snapshot()
+        if self.selected is None or snap is None or self.selected not in snap.tasks:
+            self.notify("Select a task of the group first", severity="warning", timeout=3)
+            return
+        self.runs.confirm_cancel("group", snap.tasks[self.selected].group)
 
     def action_cancel_task(self) -> None:
         if self.selected is None:
             self.notify("Select a task first (graph or table)", severity="warning", timeout=3)
             return
         self.runs.cancel("task", self.selected, self.runs.position())
+
+    def action_root_cause(self) -> None:
+        from osmo_tui.app import rootcause
+
+        rootcause.jump(self)
+
+    def action_what_if(self) -> None:
+        from osmo_tui.app import whatif
+
+        whatif.open_dialog(self)
+
+    def action_template_values(self) -> None:
+        from osmo_tui.app import template_values
+
+        template_values.prompt(self)
 
     def action_pause(self) -> None:
         self.runs.toggle_pause()

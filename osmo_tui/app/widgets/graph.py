@@ -33,6 +33,8 @@ AUTO_COLLAPSE_TASKS = 1
 BORDER = Style(color="grey50")
 DIM = Style(color="grey58")
 CURSOR = Style(reverse=True)
+CHANGED = Style(underline=True, bold=True)
+"""Tasks the last reload changed (the app sets `GroupGraph.changed`)."""
 EDGE = Style(color="grey70")
 ARROW = Style(color="grey85", bold=True)
 
@@ -96,6 +98,9 @@ class GroupGraph(LinesView):
         a re-run or a scrub shows the same graph)."""
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
+        self.changed: set[str] = set()
+        """Tasks the last reload changed or added: they and their group's head are drawn
+        underlined (`CHANGED`)."""
         self.cursor = 0
         self._targets: list[tuple[int, Row]] = []
         """(line, row) of every row the cursor can stop on, in reading order."""
@@ -302,6 +307,8 @@ class GroupGraph(LinesView):
         room = width - len(badge) - len(facts)
         label = st.fit(f"{lead}{st.symbol(task.status)} {name}", room)
         task_style = st.style(task.status) + (CURSOR if selected else Style())
+        if name in self.changed:
+            task_style += CHANGED
         return [
             Segment(label, task_style),
             Segment(facts, st.style(task.status)),
@@ -331,6 +338,8 @@ class GroupGraph(LinesView):
         fold = "▸" if folded else "▾"
         name = st.fit(f" {fold}{st.symbol(g.status)} {group}", room - 1) + " "
         head_style = st.style(g.status, bold=True) + (CURSOR if selected else Style())
+        if not self.changed.isdisjoint(g.tasks):  # a folded box still shows the reload's mark
+            head_style += CHANGED
         return [Segment("┌", BORDER), Segment(name, head_style), *tail, Segment("┐", BORDER)]
 
     def placeholder(self) -> list[Segment]:

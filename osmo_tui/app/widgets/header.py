@@ -32,7 +32,9 @@ class RunHeader(Static):
         note: str = "",
         virtual_now: float | None = None,
         capabilities: tuple[str, tuple[str, ...]] = ("", ()),
+        ended: str = "",
     ) -> None:
+        """`ended`: a replay whose record stops unfinished shows `UNKNOWN: why`, not RUNNING."""
         if snap is None:
             self.update(f"[b]{escape(title)}[/b]  [#ff5f5f]no valid version yet[/]\n{escape(note)}")
             return
@@ -41,9 +43,14 @@ class RunHeader(Static):
         else:
             now = max(snap.time, virtual_now or 0.0)
             elapsed = f"{st.duration(now) or '0s'} virtual"
+        status = st.markup(snap.status)
+        if ended:
+            kind, _, why = ended.partition(": ")
+            status = f"[{st.MUTED}]? {escape(kind)}[/]"
+            note = f"{why} · {note}" if note else why
         first = (
             f"[b]{escape(snap.workflow)}[/b] [#9e9e9e]{escape(snap.workflow_id)}[/]  "
-            f"{st.markup(snap.status)}  {escape(mode)}  {elapsed}  "
+            f"{status}  {escape(mode)}  {elapsed}  "
             f"[#9e9e9e]on[/] {escape(snap.backend or '?')}"
         )
         summary, notes = capabilities

@@ -1,0 +1,85 @@
+"""The footer offers what applies now (Pause reads Resume while paused; task keys once a task
+is selected) and fits the terminal; `?` explains every glyph the views draw."""
+
+from __future__ import annotations
+
+import pytest
+
+from osmo_tui.app import style as st
+from osmo_tui.app.app import make_app
+from osmo_tui.app.keys import LEGEND, Context, bindings
+from osmo_tui.app.screens.help import HelpScreen
+from tests.tui.conftest import settle, wait_for
+from tests.tui.plans import small_plan
+from tests.tui.screen_text import screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+def footer(app: object) -> str:
+    """The footer's hints as shown: `key description` items, groups as `keys label`."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey, FooterLabel
+
+    items = []
+    for widget in app.screen.query_one(Footer).query("FooterKey, FooterLabel"):  # type: ignore[attr-defined]
+        if isinstance(widget, FooterKey):
+            items.append(f"{widget.key_display} {widget.description}".strip())
+        elif isinstance(widget, FooterLabel):
+            items.append(str(widget.render()))
+    return "  ".join(items)
+
+
+async def test_pause_reads_resume_while_paused_and_task_keys_follow_the_selection() -> None:
+    # slow playback: the run is still going however long a loaded machine takes to draw
+    app = make_app(plan=small_plan(), speed=0.05, keymap={})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "space Pause" in footer(app))
+        assert "c Cancel" in footer(app)
+        assert "x Cancel task" not in footer(app)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "space Resume" in footer(app))
+        await pilot.press("down")  # a task is selected: its keys appear
+        await wait_for(pilot, lambda: "x Cancel task" in footer(app))
+        assert "v Log/Spec" in footer(app)
+        assert "n Step" in footer(app)  # paused: stepping applies
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "space Pause" in footer(app))
+
+
+async def test_a_finished_run_offers_why_and_no_run_control(
+    scenario: object,
+) -> None:
+    from simulator.run import RunRequest
+
+    path = scenario("tasks:\n  train-model: {exit_code: 3}\n")  # type: ignore[operator]
+    app = make_app(RunRequest(scenario=path, record=False), plan=small_plan(), keymap={})
+    app.playback.speed = float("inf")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.main_screen.update_header()
+        await pilot.pause(0.1)
+        text = footer(app)
+        assert "w Why" in text and "[  ]  Scrub" in text
+        assert "c Cancel" not in text and "space" not in text
+
+
+def test_the_footer_keeps_the_most_useful_hints_when_narrow() -> None:
+    ctx = Context(selected=True, running=True, failed=True, width=40)
+    shown = [b.description for b in bindings(ctx) if b.show]
+    assert shown[:2] == ["Help", "Cancel task"] and "Quit" not in shown
+    wide = [b.description for b in bindings(Context(selected=True, running=True)) if b.show]
+    assert {"Quit", "Re-run", "Cancel", "Cancel group", "Views", "Edit"} <= set(wide)
+
+
+async def test_help_has_a_legend_of_every_glyph() -> None:
+    glyphs = " ".join(glyph for glyph, _ in LEGEND)
+    for needed in ("★", "▾", "▸", "⇡", "⊘", "x3000", "1g", "arm64", "↺", *st.SYMBOLS.values()):
+        assert needed in glyphs, needed
+    app = make_app(plan=small_plan(), speed=1.0, paused=True, keymap={})
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Legend" in text and "failed upstream" in text
