@@ -57,6 +57,8 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("log_or_spec", "v", "log_or_spec", "Task tab: switch between the log and the rendered spec"),
     ("errors", "E", "focus_errors", "Focus the error list"),
     ("template_values", "t", "template_values", "Template values (--set) for this session"),
+    ("shell", "s", "shell", "Shell in the selected running task (Docker, Kubernetes)"),
+    ("port_forward", "p", "port_forward", "Port-forward to the selected task / stop it"),
 )
 """Screen-level keys; the widget keys are listed in `WIDGET_KEYS` (the help shows both)."""
 

@@ -35,8 +35,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "reuse", False):
         return clear_reuse_store(dry_run=args.dry_run)
+    kept = _gc_kept_and_sockets(args)
     if args.backend == "kubernetes":
-        return _run_kubernetes(args)
+        return max(_run_kubernetes(args), kept)
+    return max(_run_docker(args), kept)
+
+
+def _run_docker(args: argparse.Namespace) -> int:
     from simulator.backends.docker import gc
     from simulator.backends.docker.client import connect
 
@@ -94,3 +99,51 @@ def clear_reuse_store(*, dry_run: bool) -> int:
     count, size = store.clear()
     print(f"removed {count} reusable results ({size} bytes) from {store.root}")
     return 0
+
+
+def _gc_kept_and_sockets(args: argparse.Namespace) -> int:
+    """Failed tasks kept by `--keep-failed` (of runs no longer live; every one with --all), and
+    the short control sockets dead runs left in $TMPDIR/osmo-tui-<uid>/; 1 on an error."""
+    from simulator.run.control_socket import stale_short_sockets
+
+    verb = "would remove" if args.dry_run else "removing"
+    for path in stale_short_sockets():
+        print(f"{verb} stale control socket {path}")
+        if not args.dry_run:
+            path.unlink(missing_ok=True)
+    if args.backend == "kubernetes":
+        from simulator.backends.kubernetes.gc import gc_kept_pods
+
+        result = gc_kept_pods(
+            kubeconfig=args.kubeconfig,
+            kube_context=args.kube_context,
+            namespace=args.namespace,
+            everything=args.all,
+            dry_run=args.dry_run,
+        )
+        for pod in result.removed:
+            print(f"{verb} kept pod {pod}")
+        errors = result.errors
+    else:
+        errors = _gc_kept_docker(args, verb)
+    for line in errors:
+        print(f"osmo-tui: {line}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _gc_kept_docker(args: argparse.Namespace, verb: str) -> list[str]:
+    from pathlib import Path
+
+    from simulator.backends.docker.client import connect
+    from simulator.backends.docker.keep import find_kept, remove_kept
+    from simulator.run.control_client import is_live
+
+    client = connect(timeout=30)
+    try:
+        found = find_kept(client)
+        chosen = [i for i in found if args.all or not (i[2] and is_live(Path(i[2])))]
+        for kind, oid, _run_dir in chosen:
+            print(f"{verb} kept {kind} {oid.removeprefix('sha256:')[:12]}")
+        return [] if args.dry_run else remove_kept(client, chosen)
+    finally:
+        client.close()

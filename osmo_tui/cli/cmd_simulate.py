@@ -57,6 +57,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
             choices=("sim", "docker", "kubernetes"),
             help="where tasks run (default: the simulator)",
         )
+    parser.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="keep a failed task's container (Docker) or pod (Kubernetes) for `workflow exec`; "
+        "`osmo-tui gc` removes them",
+    )
     from simulator.backends.docker.cli import add_docker_options
     from simulator.backends.kubernetes.cli import add_kube_options
 

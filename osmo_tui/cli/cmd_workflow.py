@@ -12,20 +12,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-NO_CONTAINER = "no container: the simulator runs no tasks"
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "workflow",
-        help="OSMO's workflow verbs on local runs: submit, list, query, logs, cancel, spec",
+        help="OSMO's workflow verbs on local runs: submit, list, query, logs, cancel, spec, exec, "
+        "port-forward",
         description="`osmo workflow` verbs against the runs of the local run store.",
     )
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     from osmo_tui.cli.workflow_submit import register_submit
 
     register_submit(sub)
-    sub.add_parser("list", help="list the workflows of the run store").set_defaults(func=_list)
+    _list_parser(sub)
     query = _verb(sub, "query", "status of a workflow, its groups and tasks", _query)
     _format_type(query)
     query.add_argument(
@@ -48,10 +47,9 @@ def register(subparsers: Any) -> None:
     _format_type(cancel)
     spec = _verb(sub, "spec", "the workflow's rendered spec", _spec)
     spec.add_argument("--template", action="store_true", help="the spec as submitted (Jinja)")
-    for name in ("exec", "port-forward"):
-        extra = _verb(sub, name, f"{name} into a running task (needs a container)", _no_container)
-        extra.add_argument("task", nargs="?", help="the task")
-        extra.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    from osmo_tui.cli.workflow_attach import register as register_attach
+
+    register_attach(sub)
 
 
 def _count(text: str) -> int:
@@ -74,17 +72,94 @@ def _format_type(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LIST_STATUSES = (
+    "RUNNING", "PENDING", "WAITING", "COMPLETED", "FAILED", "FAILED_CANCELED",
+    "FAILED_EXEC_TIMEOUT", "FAILED_SERVER_ERROR", "FAILED_QUEUE_TIMEOUT", "FAILED_SUBMISSION",
+    "FAILED_BACKEND_ERROR", "FAILED_IMAGE_PULL", "FAILED_EVICTED", "FAILED_START_ERROR",
+    "FAILED_START_TIMEOUT", "FAILED_PREEMPTED", "FAILED_UPSTREAM", "UNKNOWN", "DAMAGED",
+)  # fmt: skip
+"""OSMO's `--status` choices, and the local UNKNOWN (its process died) and DAMAGED."""
+
+
+def _list_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "list", help="list the workflows of the run store (OSMO's filters where they apply)"
+    )
+    parser.add_argument("--count", "-c", type=_positive, default=20, help="how many (default 20)")
+    parser.add_argument(
+        "--offset", "-f", type=_count, default=0, help="skip the N newest first (paging)"
+    )
+    parser.add_argument("--name", "-n", default="", help="workflows whose name contains this")
+    parser.add_argument(
+        "--order", "-o", choices=("asc", "desc"), default="asc",
+        help="asc: the latest at the bottom (default); desc: at the top",
+    )  # fmt: skip
+    parser.add_argument(
+        "--status", "-s", nargs="+", choices=LIST_STATUSES, metavar="STATUS", default=[],
+        help=f"only these statuses: {', '.join(LIST_STATUSES)}",
+    )  # fmt: skip
+    parser.add_argument("--submitted-after", type=_date, help="on or after YYYY-MM-DD")
+    parser.add_argument("--submitted-before", type=_date, help="before YYYY-MM-DD")
+    parser.add_argument(
+        "--backend", choices=("sim", "docker", "kubernetes"), help="only runs on this backend"
+    )
+    _format_type(parser)
+    parser.set_defaults(func=_list)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number > 0, not {text!r}")
+    return int(text)
+
+
+def _date(text: str) -> float:
+    """YYYY-MM-DD as local midnight (a timestamp)."""
+    import datetime
+
+    try:
+        day = datetime.datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, not {text!r}") from None
+    return day.timestamp()
+
+
 def _list(args: argparse.Namespace) -> int:
     import time
 
-    from simulator.run.workflows import list_status
+    from simulator.run.workflows import select_runs
     from simulator.runs import RunStore
 
+    chosen = select_runs(
+        RunStore().list(),
+        statuses=args.status,
+        name=args.name,
+        after=args.submitted_after,
+        before=args.submitted_before,
+        backend=args.backend or "",
+        offset=args.offset,
+        count=args.count,
+    )
+    if args.order == "asc":
+        chosen.reverse()
+    if args.format_type == "json":
+        workflows = [
+            {
+                "name": info.workflow_id or info.id,
+                "workflow": info.workflow,
+                "status": shown,
+                "backend": info.backend,
+                "submit_time": info.created,
+                "run_id": info.id,
+            }
+            for info, shown in chosen
+        ]
+        print(json.dumps({"workflows": workflows}, indent=2))
+        return 0
     rows = [("Workflow ID", "Status", "Backend", "Submit Time", "Run ID")]
-    for info in RunStore().list():
+    for info, shown in chosen:
         submitted = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
-        wf_id = info.workflow_id or "-"
-        rows.append((wf_id, list_status(info), info.backend or "-", submitted, info.id))
+        rows.append((info.workflow_id or "-", shown, info.backend or "-", submitted, info.id))
     _table(rows)
     return 0
 
@@ -170,13 +245,3 @@ def _spec(args: argparse.Namespace) -> int:
 
     sys.stdout.write(spec(find(args.workflow_id), template=args.template))
     return 0
-
-
-def _no_container(args: argparse.Namespace) -> int:
-    from simulator.errors import OsmoTuiError, UsageError
-    from simulator.run.workflows import find
-
-    info = find(args.workflow_id)
-    if info.backend == "sim":
-        raise OsmoTuiError(f"Workflow {info.workflow_id}: {NO_CONTAINER}")
-    raise UsageError(f"`workflow {args.verb}` into {info.backend} containers is not yet supported")

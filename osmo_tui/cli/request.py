@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from simulator.run.request import BackendOptions, RunRequest, SimOptions, SpecOptions
@@ -23,16 +24,21 @@ def spec_options(args: argparse.Namespace) -> SpecOptions:
 
 
 def backend_options(args: argparse.Namespace) -> BackendOptions:
-    """The chosen backend's typed options, from its own flags."""
+    """The chosen backend's typed options, from its own flags (and `--keep-failed`)."""
     name = getattr(args, "backend", None) or "sim"
+    keep_failed = bool(getattr(args, "keep_failed", False))
     if name == "docker":
         from simulator.backends.docker.cli import docker_options
 
-        return docker_options(args)
+        return replace(docker_options(args), keep_failed=keep_failed)
     if name == "kubernetes":
         from simulator.backends.kubernetes.cli import kube_options
 
-        return kube_options(args)
+        return replace(kube_options(args), keep_failed=keep_failed)
+    if keep_failed:
+        from simulator.errors import UsageError
+
+        raise UsageError("--keep-failed needs --backend docker or kubernetes (no containers here)")
     return SimOptions()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,36 @@ class Capabilities:
         if not self.storage_limits:
             parts.append("no storage limits")
         return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a task attempt's process lives, for `workflow exec|port-forward` (and the app's `s`):
+    enough for a client to talk to Docker or Kubernetes directly."""
+
+    backend: str
+    """docker or kubernetes."""
+    name: str
+    """The container id (Docker) or the pod name (Kubernetes)."""
+    running: bool
+    """The task's command runs in it now (False: a kept failed task, or not started yet)."""
+    kept: bool = False
+    """A failed task kept for inspection (`--keep-failed`)."""
+    container: str = ""
+    """Kubernetes: the container in the pod."""
+    namespace: str = ""
+    kubeconfig: str = ""
+    context: str = ""
+    base_url: str = ""
+    """Docker: the engine's address ("" = DOCKER_HOST or the local socket)."""
+
+    def to_json(self) -> dict[str, str | bool]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Target:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
 
 
 class Backend(abc.ABC):
@@ -85,6 +115,10 @@ class Backend(abc.ABC):
     def reuse_support(self, store: Path) -> ReuseSupport | None:
         """What this backend offers the reuse of finished groups kept under `store` (the reuse
         store's root, `simulator.common.digests.ReuseLayout`); None: never reused."""
+        return None
+
+    def locate(self, task: str, retry: int) -> Target | None:
+        """Where the attempt's process is (None: it has none, or none yet)."""
         return None
 
 

@@ -1,6 +1,6 @@
 """The local control endpoint of a recorded run: a Unix socket in its run directory, JSON lines.
 
-One request line per connection (`{"op": "query"|"cancel"|"logs"|"spec", ...}`), answered by one
+One request line per connection (`{"op": "query"|"cancel"|"logs"|"spec"|"locate", ...}`), answered by one
 JSON line (`{"ok": true, ...}` or `{"ok": false, "error": "..."}`); `logs` with `follow` answers
 with one `{"line": ...}` per log line, then `{"ok": true, "end": true}` once the task has ended.
 The socket is owner-only (0600) and never on TCP; it disappears when the run ends.
@@ -20,6 +20,7 @@ from simulator.engine.events import Event, TaskLog
 from simulator.engine.report import build_report
 from simulator.errors import OsmoTuiError
 from simulator.run.control_socket import SOCKET_NAME, bind_address, socket_address
+from simulator.run.locate import locate
 from simulator.run.runs import Cancel
 from simulator.runs.store import log_name
 
@@ -103,6 +104,8 @@ class ControlServer:
             return {"ok": True, "spec": self.execution.prepared.rendered}
         if op == "cancel":
             return self._do_cancel(request)
+        if op == "locate":
+            return self._locate(request)
         return {"ok": False, "error": f"unknown request {op!r}"}
 
     def status(self) -> dict[str, Any]:
@@ -114,6 +117,18 @@ class ControlServer:
             "backend": execution.run.backend,
             **build_report(execution.snapshot),
         }
+
+    def _locate(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Where a task (or each task of a group) runs: the container or pod to enter."""
+        task, group = request.get("task"), request.get("group")
+        execution = self.execution
+        try:
+            found = locate(
+                execution.run, execution.snapshot, task and str(task), group and str(group)
+            )
+        except OsmoTuiError as exc:
+            return {"ok": False, "error": exc.render()}
+        return {"ok": True, "backend": execution.run.backend, "tasks": [f.to_json() for f in found]}
 
     def _do_cancel(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.execution.snapshot.finished:

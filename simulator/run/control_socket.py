@@ -23,12 +23,34 @@ def socket_address(run_dir: Path) -> str | None:
     return str(path) if path.exists() else None
 
 
+def short_dir() -> Path:
+    """The private directory of the short sockets of long run dirs."""
+    return Path(tempfile.gettempdir()) / f"osmo-tui-{os.getuid()}"
+
+
+def stale_short_sockets() -> list[Path]:
+    """Short sockets nobody listens on any more (their run's process died): safe to remove."""
+    import socket
+
+    found = []
+    for path in sorted(short_dir().glob("*.sock")) if short_dir().is_dir() else []:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.settimeout(2)
+            probe.connect(str(path))
+        except OSError:
+            found.append(path)
+        finally:
+            probe.close()
+    return found
+
+
 def bind_address(run_dir: Path) -> str:
     """Where the server binds (and, for a long run dir, the symlink pointing there)."""
     path = run_dir / SOCKET_NAME
     if len(str(path)) <= _MAX_SUN_PATH:
         return str(path)
-    short = Path(tempfile.gettempdir()) / f"osmo-tui-{os.getuid()}"
+    short = short_dir()
     short.mkdir(mode=0o700, exist_ok=True)
     if short.stat().st_uid != os.getuid() or short.stat().st_mode & 0o077:
         raise OsmoTuiError(f"{short} is not private to this user: no control endpoint")

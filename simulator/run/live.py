@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from simulator.backends.docker.options import DockerOptions
 from simulator.engine.events import Event, RunFinished
+from simulator.engine.port import Target
 from simulator.engine.realtime import RealtimeRun
 from simulator.run.runs import Cancel, Observer, Run
 
@@ -51,6 +52,9 @@ class LiveRun(Run):
         # Real time: the cancel happens when asked for (`at` is for stepped players).
         self.realtime.cancel(request.scope, request.name, request.message, request.force)
         return []
+
+    def locate(self, task: str, retry: int) -> Target | None:
+        return self.realtime.backend.locate(task, retry)
 
     async def close(self) -> None:
         await asyncio.shield(self.realtime.close())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from simulator.backends.sim import SimRun
 from simulator.engine.events import CancelScope, Event
+from simulator.engine.port import Target
 
 Observer = Callable[[list[Event]], None]
 """Receives each batch of events, in order (one simulator step, or one live event)."""
@@ -81,6 +82,10 @@ class Run(abc.ABC):
     def abandon(self, message: str) -> list[Event]:
         """The run is replaced or the app quits: end it as canceled; returns the events."""
         return []
+
+    def locate(self, task: str, retry: int) -> Target | None:
+        """Where the attempt's process lives (a backend's container or pod); None: nowhere."""
+        return None
 
     async def close(self) -> None:
         """Release what the run holds (containers, pods); idempotent."""

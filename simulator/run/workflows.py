@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from simulator.backends.kept import kept_target
 from simulator.engine.report import build_report
 from simulator.engine.snapshot import RunSnapshot, fold
 from simulator.errors import OsmoTuiError
 from simulator.run.control import TEMPLATE_NAME
 from simulator.run.control_client import NotLive, ask, is_live, stream
+from simulator.run.locate import NO_CONTAINER, Located, NotEnterable, not_enterable
 from simulator.runs import RunInfo, RunStore, log_name
 from simulator.runs.reading import read_report
 
@@ -94,6 +96,37 @@ def _gone(pid: int) -> str:
     return f"process {pid} no longer answers (gone, or another process took its number)"
 
 
+def select_runs(
+    runs: list[RunInfo],
+    *,
+    statuses: Sequence[str] = (),
+    name: str = "",
+    after: float | None = None,
+    before: float | None = None,
+    backend: str = "",
+    offset: int = 0,
+    count: int | None = None,
+) -> list[tuple[RunInfo, str]]:
+    """OSMO's `workflow list` filters on the run store: each kept run with its shown status,
+    newest first; `offset` and `count` page through that order (as OSMO's server does)."""
+    chosen = []
+    for info in sorted(runs, key=lambda r: (r.created, r.id), reverse=True):
+        if name and name not in info.workflow_id and name not in info.workflow:
+            continue
+        if (after is not None and info.created < after) or (
+            before is not None and info.created >= before
+        ):
+            continue
+        if backend and info.backend != backend:
+            continue
+        shown = list_status(info)
+        if statuses and shown not in statuses:
+            continue
+        chosen.append((info, shown))
+    end = None if count is None else offset + count
+    return chosen[offset:end]
+
+
 def spec(info: RunInfo, *, template: bool = False) -> str:
     """The rendered spec (or, with `template`, the file as submitted, before Jinja)."""
     name = TEMPLATE_NAME if template else "spec.yaml"
@@ -169,3 +202,36 @@ def error_logs(info: RunInfo, task: str, last: int | None = None) -> list[str]:
 
 def _tail(lines: list[str], last: int | None) -> list[str]:
     return lines[-last:] if last else lines
+
+
+def locate(info: RunInfo, task: str | None, group: str | None = None) -> list[Located]:
+    """Where `task` (or each task of `group`) runs, to exec or forward into: the live run's
+    answer, or after the run a failed task's container kept by `--keep-failed`."""
+    if info.backend == "sim":
+        raise OsmoTuiError(f"Workflow {info.workflow_id}: {NO_CONTAINER}")
+    try:
+        answer = ask(info.path, {"op": "locate", "task": task, "group": group})
+        return [Located.from_json(entry) for entry in answer["tasks"]]
+    except NotLive:
+        pass
+    report = status(info)
+    tasks = report["tasks"]
+    if task and task not in tasks:
+        raise OsmoTuiError(f"no task {task!r} in workflow {info.workflow_id}")
+    names = [task] if task else [t for t, s in tasks.items() if s.get("group") == group]
+    if not names:
+        raise OsmoTuiError(f"no group {group!r} in workflow {info.workflow_id}")
+    found, why = [], ""
+    for name in names:
+        state = tasks[name]
+        retry, status_text = int(state["retries"]), str(state["status"])
+        target = kept_target(info.path, name, retry)
+        if target is None:
+            finished = status_text not in ("RUNNING", "WAITING", "SCHEDULING", "INITIALIZING")
+            reason = not_enterable(name, status_text, finished)
+            why = why or (reason if finished else f"{reason} (the workflow is not running)")
+            continue
+        found.append(Located(name, retry, status_text, target))
+    if not found:
+        raise NotEnterable(why if len(names) == 1 else f"no task of group {group} is running")
+    return found

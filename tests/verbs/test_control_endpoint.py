@@ -47,6 +47,8 @@ async def _serve_and_ask(path: Path) -> None:
     assert asked == [Cancel("task", "b", "Canceled with osmo-tui workflow cancel")]
     with pytest.raises(Exception, match="unknown request"):
         await asyncio.to_thread(ask, run_dir, {"op": "reboot"})
+    with pytest.raises(Exception, match=r"^no container: the simulator runs no tasks$"):
+        await asyncio.to_thread(ask, run_dir, {"op": "locate", "task": "a"})
     await execution.close_control()
     execution.finish()
     assert not os.path.lexists(run_dir / SOCKET_NAME) and not os.path.lexists(address)

@@ -70,7 +70,7 @@ def test_clear_errors_for_what_cannot_be_done(tmp_path: Path) -> None:
         ("cancel", "simple-1"): "cancelation failed for workflow simple-1: the workflow is not",
         ("query", "nope-1"): "osmo-tui: Workflow nope-1 not found in",
         ("exec", "simple-1", "t"): "no container: the simulator runs no tasks",
-        ("port-forward", "simple-1", "t"): "no container: the simulator runs no tasks",
+        ("port-forward", "simple-1", "t", "--port", "80"): "no container: the simulator runs",
         ("logs", "simple-1", "--error"): "osmo-tui: Specify task for retry ID or error logs.",
         ("logs", "simple-1", "--task", "x"): "osmo-tui: Workflow simple-1 has no task x",
     }

@@ -22,6 +22,7 @@ from osmo_tui.app.controller import RunController
 from osmo_tui.app.editor import editor_command
 from osmo_tui.app.playback import scrub_index
 from osmo_tui.app.screens.help import HelpScreen
+from osmo_tui.app.shell import TaskAttach
 from osmo_tui.app.widgets.error_list import ErrorList
 from osmo_tui.app.widgets.event_list import EventList
 from osmo_tui.app.widgets.graph import GroupGraph
@@ -54,6 +55,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.runs = RunController(self)
+        self.attach = TaskAttach(self)
         self.selected: str | None = None
         self.scrub: int | None = None
         """Events folded into the shown snapshot while scrubbing (None: live)."""
@@ -246,6 +248,7 @@ class MainScreen(Screen[None]):
         if name is None or snap is None or session.plan is None:
             return
         detail = self.query_one(TaskDetail)
+        detail.note = self.attach.note(name)
         log_file = session.log_path(name)
         log_path = str(log_file) if log_file is not None else ""
         badge, plan, logs = self.osmo.badges().get(name, ""), session.plan.tasks[name], session.logs
@@ -402,7 +405,20 @@ class MainScreen(Screen[None]):
     # --- actions (every `action_*` named in `keys.KEYS`) -------------------------------------
 
     def action_quit(self) -> None:
+        self.attach.stop_forward()
         self.app.exit()
+
+    def on_unmount(self) -> None:
+        self.attach.stop_forward()
+
+    def action_shell(self) -> None:
+        self.attach.shell(self.selected)
+
+    def action_port_forward(self) -> None:
+        self.attach.toggle_forward(self.selected)
+
+    def forward_changed(self) -> None:
+        self._show_task(fresh=False)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.osmo.keymap))

@@ -241,6 +241,8 @@ class TaskDetail(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.task_name: str | None = None
+        self.note = ""
+        """A line about the task from elsewhere (its port forward, `osmo_tui.app.shell`)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Select a task (enter in the graph or the table).", id="task-info")
@@ -273,8 +275,7 @@ class TaskDetail(Vertical):
         if plan.name != self.task_name:
             self.set_cause("")
         self.task_name = plan.name
-        info = info_markup(snap, plan, badge, log_path, self._attempts(plan.name))
-        self.query_one("#task-info", Static).update(info)
+        self._info(info_markup(snap, plan, badge, log_path, self._attempts(plan.name)))
         self.query_one(LogView).reset(log_lines, log_total, needle)
         syntax = Syntax(spec_text(plan), "yaml", theme="ansi_dark", word_wrap=True)
         self.query_one("#task-spec", Static).update(syntax)
@@ -300,9 +301,12 @@ class TaskDetail(Vertical):
         log_path: str,
     ) -> None:
         """Same task, new events: update the facts and append the new log lines."""
-        info = info_markup(snap, plan, badge, log_path, self._attempts(plan.name))
-        self.query_one("#task-info", Static).update(info)
+        self._info(info_markup(snap, plan, badge, log_path, self._attempts(plan.name)))
         self.query_one(LogView).append(new_lines, log_total)
+
+    def _info(self, markup: str) -> None:
+        note = f"\nforward {escape(self.note)}" if self.note else ""
+        self.query_one("#task-info", Static).update(markup + note)
 
     def on_log_view_follow_changed(self, message: LogView.FollowChanged) -> None:
         status = self.query_one("#log-status", Static)

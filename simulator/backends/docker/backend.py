@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from simulator.backends.docker import data, gc, images, wrapper
+from simulator.backends.docker import data, gc, images, keep, wrapper
 from simulator.backends.docker import labels as L
 from simulator.backends.docker.attempt import (
     Attempt,
@@ -36,6 +36,7 @@ from simulator.backends.docker.gpus import GpuInventory
 from simulator.backends.docker.options import DockerOptions
 from simulator.backends.docker.placement import Placement, place_task
 from simulator.backends.docker.prepare import AttemptBuilder, Runtime
+from simulator.backends.kept import record as kept_record
 from simulator.credentials import Injection, Masker, load_for_run, resolve
 from simulator.engine.events import (
     BackendReport,
@@ -49,7 +50,7 @@ from simulator.engine.events import (
     TaskScheduling,
 )
 from simulator.engine.plan import GroupPlan, Plan
-from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport
+from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport, Target
 from simulator.engine.status import ExitCode, TaskStatus
 from simulator.errors import BackendError
 from simulator.pool.config import PoolConfig
@@ -118,6 +119,8 @@ class DockerBackend(Backend):
         self._injections: dict[str, Injection] = {}
         self._builder: AttemptBuilder | None = None
         self._engine_lost = ""
+        self._kept: dict[tuple[str, int], str] = {}
+        """(task, retry) -> the idle twin of a failed container (--keep-failed)."""
         self._closed = False
         self._sigterm = False
 
@@ -327,6 +330,44 @@ class DockerBackend(Backend):
             with contextlib.suppress(OSError):
                 (self._run_dir / gc.ABANDONED_MARKER).write_text("\n".join(errors) + "\n")
 
+    def locate(self, task: str, retry: int) -> Target | None:
+        kept = self._kept.get((task, retry))
+        if kept is not None:
+            return self._target(kept, running=False, kept=True)
+        attempt = self._attempts.get((task, retry))
+        if attempt is None or attempt.container_id is None or not attempt.live:
+            return None
+        return self._target(attempt.container_id, running=attempt.released)
+
+    def _target(self, container: str, *, running: bool, kept: bool = False) -> Target:
+        return Target("docker", container, running, kept, base_url=self.base_url or "")
+
+    async def _keep(self, attempt: Attempt) -> None:
+        """--keep-failed: the failed container's files in an idle twin (see `keep`)."""
+        if attempt.container_id is None or self._run_dir is None:
+            return
+        labels = {
+            keep.KEPT: self._run_id,
+            L.RUN_DIR: str(self._run_dir),
+            L.TASK: attempt.task,
+            L.RETRY: str(attempt.retry),
+        }
+        try:
+            kept = await self._call(keep.keep, self._client, attempt.container_id, labels)
+        except Exception as exc:
+            self._log(attempt, f"could not keep the failed container: {engine_failure(exc)}")
+            return
+        self._kept[attempt.task, attempt.retry] = kept
+        target = self._target(kept, running=False, kept=True)
+        with contextlib.suppress(OSError):
+            kept_record(self._run_dir, attempt.task, attempt.retry, target)
+        how = f"osmo-tui workflow exec {self._plan_id} {attempt.task}"
+        self._log(attempt, f"the failed container is kept for inspection: {how}")
+
+    @property
+    def _plan_id(self) -> str:
+        return self._plan.workflow_id if self._plan else self._run_id
+
     # --- placement ------------------------------------------------------------------------------
 
     def _schedule(self) -> None:
@@ -516,6 +557,8 @@ class DockerBackend(Backend):
         elif outcome.oom_killed:
             message = "Task was killed for running out of memory (OOMKilled)."
             status, code = TaskStatus.FAILED_EVICTED, ExitCode.EVICTED
+            if self.options.keep_failed:
+                await self._keep(attempt)
             self._end(attempt, TaskFailed(now(), task, retry, status, code, message))
         elif outcome.terminated and not attempt.stopping:
             if await self._ping():
@@ -531,6 +574,8 @@ class DockerBackend(Backend):
             if failure is not None:
                 self._log(attempt, str(failure))
                 exit_code = max(exit_code, failure.code)
+            if exit_code != 0 and self.options.keep_failed:
+                await self._keep(attempt)
             self._end(attempt, TaskExited(now(), task, retry, exit_code))
 
     def _end(self, attempt: Attempt, event: TaskExited | TaskFailed) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.backends.docker import labels as L
 from simulator.backends.docker.data import safe_rmtree
+from simulator.backends.docker.keep import KEPT
 
 ABANDONED_MARKER = ".docker-leftovers"
 """Written into a run dir when close() could not remove everything (engine down): gc then takes
@@ -55,6 +56,8 @@ def find_leftovers(client: Any, *, run: str | None = None) -> list[Leftover]:
     flt = {"label": selector}
     found: list[Leftover] = []
     for container in client.containers.list(all=True, filters=flt):
+        if KEPT in _labels(container):
+            continue  # a failed task kept for inspection (--keep-failed): only `gc` takes it
         found.append(_item("container", container.id, container.name, _labels(container)))
     for network in client.networks.list(filters=flt):
         found.append(_item("network", network.id, network.name, _labels(network)))

@@ -23,3 +23,5 @@ class DockerOptions:
     """GPU device ids to hand out (None: $OSMO_TUI_GPU_INVENTORY, else the host's)."""
     base_url: str | None = None
     """The engine's address (None: DOCKER_HOST or the local socket)."""
+    keep_failed: bool = False
+    """A failed task's container is kept (its files, idle) for `workflow exec`, until `gc`."""

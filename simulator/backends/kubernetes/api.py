@@ -204,6 +204,17 @@ class Api:
             if err.status != 404:
                 raise BackendError(f"kubernetes: cannot patch pod {pod}: {_message(err)}") from None
 
+    async def patch_labels(self, pod: str, labels: dict[str, str | None]) -> None:
+        """Merge `labels` into the pod's (None removes one); a pod already gone is fine."""
+        from kubernetes.client.exceptions import ApiException
+
+        body = {"metadata": {"labels": labels}}
+        try:
+            await self.call(f"patch pod {pod}", "PATCH", ns_path(self.ns, "pods", pod), body=body)
+        except ApiException as err:
+            if err.status != 404:
+                raise BackendError(f"kubernetes: cannot patch pod {pod}: {_message(err)}") from None
+
     async def delete_all(self, selector: str, pod_group: PodGroupKind | None) -> None:
         """Delete every pod, Service, ConfigMap, Secret (and PodGroup) matching `selector`."""
         paths = [ns_path(self.ns, plural) for plural in PLURALS.values()]

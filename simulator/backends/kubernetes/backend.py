@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.backends.kept import record as kept_record
 from simulator.backends.kubernetes import api, names, objects, outcomes, pods, preflight, templates
 from simulator.backends.kubernetes.cluster import Connection, Watcher, connect
 from simulator.backends.kubernetes.fit import cluster_problems
@@ -23,7 +24,7 @@ from simulator.backends.kubernetes.rest import ns_path
 from simulator.backends.kubernetes.state import Attempt, Reporter
 from simulator.backends.kubernetes.watching import WatchHandlers, _int
 from simulator.engine.plan import GroupPlan, Plan
-from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport
+from simulator.engine.port import Backend, Capabilities, Emit, ReuseSupport, Target
 from simulator.errors import BackendError
 from simulator.pool import resolve
 from simulator.pool.config import PoolConfig
@@ -89,6 +90,7 @@ class KubernetesBackend(WatchHandlers, Backend):
         """Group -> (kind, name) of its Service, PodGroup, ConfigMaps and Secrets."""
         self.conn: Connection | None = None
         self.run_id = ""
+        self._run_dir: Path | None = None
 
     # --- setup ------------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@ class KubernetesBackend(WatchHandlers, Backend):
     async def prepare(self, plan: Plan, run_dir: Path, emit: Emit) -> None:
         self._loop = asyncio.get_running_loop()
         self._t0 = time.monotonic()
+        self._run_dir = Path(run_dir)
         self.plan = plan
         self.conn = await self._call(connect, **self._opts)
         self.api = api.Api(self.conn, self._call, self.api_grace)
@@ -317,12 +320,41 @@ class KubernetesBackend(WatchHandlers, Backend):
 
     async def _delete_group(self, group: str) -> None:
         await self._settled(group)
-        pods = [a.pod for a in self._attempts.values() if a.group == group]
+        pods = [a.pod for a in self._attempts.values() if a.group == group and not a.kept]
         calls = [self.api.delete_pod(pod, self._grace) for pod in pods]
         calls += [self.api.delete(kind, name) for kind, name in self._objects.pop(group, [])]
         for result in await asyncio.gather(*calls, return_exceptions=True):
             if isinstance(result, BaseException):
                 self.rep.warn(f"cleanup of group {group}: {result}")
+
+    def locate(self, task: str, retry: int) -> Target | None:
+        att = self._attempts.get((task, retry))
+        if att is None or self.conn is None or not (att.kept or att.live):
+            return None
+        running = att.released and att.phase is Phase.RUNNING
+        return Target(
+            "kubernetes",
+            att.pod,
+            running,
+            att.kept,
+            container=names.dns_label(task),
+            namespace=self.conn.namespace,
+            kubeconfig=self.options.kubeconfig or "",
+            context=self.options.context or "",
+        )
+
+    def _keep_failed(self, att: Attempt) -> None:
+        """--keep-failed: the failed pod leaves the run's labels (its cleanup and gc's sweep of
+        the run) and is labelled kept; `osmo-tui gc` deletes it."""
+        if not self.options.keep_failed or att.deleting or att.kept:
+            return
+        att.kept = True
+        labels = {names.MANAGED_BY: None, names.RUN: None, names.KEPT: self.run_id}
+        self._track(self.api.patch_labels(att.pod, labels))
+        target = self.locate(att.task, att.retry)
+        if self._run_dir is not None and target is not None:
+            with contextlib.suppress(OSError):
+                kept_record(self._run_dir, att.task, att.retry, target)
 
     async def close(self) -> None:
         if self._closed:

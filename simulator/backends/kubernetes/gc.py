@@ -114,3 +114,44 @@ def gc_kubernetes(
                     )
         result.removed.append(f"{run_ns}/{run_id}")
     return result
+
+
+def gc_kept_pods(
+    *,
+    kubeconfig: str | None = None,
+    kube_context: str | None = None,
+    namespace: str | None = None,
+    everything: bool = False,
+    dry_run: bool = False,
+) -> GcResult:
+    """Delete the failed pods `--keep-failed` kept (label `osmo-tui/kept`) whose run's process
+    is gone (all of them with `everything`); `removed` lists `namespace/pod`."""
+    from kubernetes.client.exceptions import ApiException
+
+    from simulator.backends.kubernetes.cluster import connect
+    from simulator.backends.kubernetes.rest import Rest, ns_path
+
+    conn = connect(kubeconfig, kube_context, namespace)
+    rest = Rest(conn.api)
+    result = GcResult()
+    try:
+        pods = _list(rest, "pods", conn.namespace, names.KEPT)
+    except ApiException as err:
+        result.errors.append(f"cannot list kept pods: {err.status} {err.reason}")
+        return result
+    for pod in pods:
+        meta = pod.get("metadata") or {}
+        name, owner = str(meta.get("name")), str((meta.get("annotations") or {}).get(names.OWNER))
+        if not everything and owner_alive(owner):
+            result.kept.append(f"{conn.namespace}/{name}")
+            continue
+        if not dry_run:
+            try:
+                path = ns_path(conn.namespace, "pods", name)
+                rest.call("DELETE", path, query={"gracePeriodSeconds": 0})
+            except ApiException as err:
+                if err.status != 404:
+                    result.errors.append(f"cannot delete pod {name}: {err.status} {err.reason}")
+                    continue
+        result.removed.append(f"{conn.namespace}/{name}")
+    return result

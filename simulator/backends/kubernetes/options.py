@@ -31,6 +31,8 @@ class KubeOptions:
     e.g. `127.0.0.1:5000`): reuse keys identify images by its digests (docs/reuse.md)."""
     reuse_helper_image: str = "busybox:1.36"
     """The image of the helper pods that hash and copy outputs on the data PVC for reuse."""
+    keep_failed: bool = False
+    """A failed task's pod is not deleted (its logs and status stay) until `gc`."""
     check_pool_rules: bool = False
     """Refuse, before anything is created, tasks that no node of the cluster can take by the
     pool's resource rules (the CLI's default; tests of scheduling leave it off to see pods wait)."""

@@ -41,6 +41,8 @@ class Attempt:
     slow_timer: asyncio.TimerHandle | None = None
     log: threading.Thread | None = None
     """The pod's log follower, once started (real nodes, or KWOK with stream_logs)."""
+    kept: bool = False
+    """--keep-failed: its failed pod left the run's labels and stays until `osmo-tui gc`."""
     drained: bool = False
     """The pod ended and its log was drained (or given up on): report the end now."""
 

@@ -101,12 +101,17 @@ class WatchHandlers:
         self.rep.observe(att, obs)
         if att.phase >= Phase.READY and att.live:
             self._follow_logs(att, node)
+        elif att.phase is Phase.DONE and (obs.status or obs.exit_code) and self._real(node):
+            self._keep_failed(att)
 
     async def _after_drain(
         self, att: Attempt, follower: threading.Thread, etype: str, pod: dict[str, Any]
     ) -> None:
         await self._loop.run_in_executor(None, follower.join, LOG_DRAIN_SECONDS)
         self._on_pod(etype, pod)
+
+    def _keep_failed(self, att: Attempt) -> None:
+        """Hook of the backend (--keep-failed); nothing by default."""
 
     def _real(self, node: str) -> bool:
         info = self._inventory.nodes.get(node)
