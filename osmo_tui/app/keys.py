@@ -67,7 +67,7 @@ WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("left/right, h/l", "Graph: the box to the left / right in the same band"),
     ("enter", "Select a task / fold or unfold a group"),
     ("z", "Fold / unfold every group (graph)"),
-    ("s", "Cycle the table's sort: spec, name, group, status, start, duration"),
+    ("o", "Cycle the table's order: spec, name, group, status, start, duration"),
     ("left/right, h/l", "Task table: scroll the columns sideways (the Task column stays)"),
     ("enter (timeline)", "Timeline: open the task in the detail / fold or unfold a group"),
     ("home/end", "Table, timeline: first / last row"),

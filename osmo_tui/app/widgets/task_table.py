@@ -60,7 +60,7 @@ class TaskTable(LinesView):
         Binding("enter", "activate", show=False),
         Binding("left,h", "sideways(-1)", "Scroll left", show=False),
         Binding("right,l", "sideways(1)", "Scroll right", show=False),
-        Binding("s", "cycle_sort", "Sort"),
+        Binding("o", "cycle_sort", "Order"),
     ]
 
     class TaskSelected(Message):
