@@ -69,6 +69,16 @@ class OsmoApp(App[int]):
             self.set_keymap(self.keymap)
         self.push_screen(MainScreen())
 
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q, the palette): the run's containers/pods go first, then the app."""
+        from osmo_tui.app.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.attach.stop_forward()
+                await screen.runs.shutdown()
+        self.exit()
+
     @property
     def main_screen(self) -> MainScreen:
         from osmo_tui.app.screens.main import MainScreen

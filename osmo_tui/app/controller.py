@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 STEP_BUDGET = 0.008
 """Seconds of simulator stepping (at instant speed) before the worker lets the screen run."""
+SHUTDOWN_SECONDS = 90.0
+"""How long quitting waits for the run's backend to remove its containers/pods (their grace
+period, then a kill, is far shorter; this only bounds a backend that no longer answers)."""
 
 
 class RunController:
@@ -60,6 +63,7 @@ class RunController:
         self.run_count = 0
         self.note = ""
         self._run_closed: asyncio.Event | None = None
+        self._shutting_down = False
         self._wake = asyncio.Event()
 
     @property
@@ -144,6 +148,30 @@ class RunController:
                 if session.execution is not None:
                     await session.execution.close_control()
                 closed.set()  # whatever happened, the next run must not wait forever
+
+    async def shutdown(self) -> None:
+        """The app quits: end the run as a re-run would (abandoned on the record) and wait until
+        its backend has removed its containers/pods, so quitting leaves nothing running. A second
+        quit while this waits exits at once."""
+        if self._shutting_down:
+            self.view.app.exit()
+            return
+        self._shutting_down = True
+        run = self.osmo.session.run
+        live = run is not None and not run.stepped and not run.finished
+        if live:
+            self.view.notify("Stopping the run's containers… (q again: quit now)", timeout=30)
+        for worker in list(self.view.workers):
+            if worker.group == "run":
+                worker.cancel()
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                if self._run_closed is not None:
+                    await self._run_closed.wait()
+                if run is not None:
+                    await run.close()  # waits for the close in flight (idempotent)
+        except TimeoutError:
+            self.view.app.log.warning("quit: the run's backend did not close in time")
 
     def _announce_unfinished(self) -> None:
         """A replayed record that stops unfinished ends UNKNOWN, and says why (once)."""

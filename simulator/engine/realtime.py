@@ -138,7 +138,7 @@ class RealtimeRun:
         self._actions: asyncio.Queue[Action | None] | None = None
         self._timers: dict[str | StartTimerKey, asyncio.TimerHandle] = {}
         self._pending_cancels: list[CancelAsked] = []
-        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
 
     @property
     def backend_name(self) -> str:
@@ -229,11 +229,12 @@ class RealtimeRun:
             on_event(RunWarning(self.now(), message))
 
     async def close(self) -> None:
-        """Close the backend once (removes everything the run created)."""
-        if self._closed:
-            return
-        self._closed = True
-        await asyncio.shield(self.backend.close())
+        """Close the backend once (removes everything the run created). Every call waits for
+        that one close to end, so a caller cancelled while closing can be followed by another
+        that sees the run's containers/pods really gone (the app's quit)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self.backend.close())
+        await asyncio.shield(self._closing)
 
     def _receive(self, item: Inbound, on_event: OnEvent) -> None:
         match item:

@@ -404,9 +404,8 @@ class MainScreen(Screen[None]):
 
     # --- actions (every `action_*` named in `keys.KEYS`) -------------------------------------
 
-    def action_quit(self) -> None:
-        self.attach.stop_forward()
-        self.app.exit()
+    async def action_quit(self) -> None:
+        await self.osmo.action_quit()
 
     def on_unmount(self) -> None:
         self.attach.stop_forward()
