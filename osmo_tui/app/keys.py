@@ -72,7 +72,7 @@ WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("enter (timeline)", "Timeline: open the task in the detail / fold or unfold a group"),
     ("home/end", "Table, timeline: first / last row"),
     ("end, G", "Task log: follow new lines again (scrolling up stops following)"),
-    ("escape", "Close the search box"),
+    ("escape", "Close the search box; else clear the search and status filter (views)"),
     ("tab", "Next pane"),
 )
 

@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from osmo_tui.app import hints, keys
+from osmo_tui.app import hints, keys, narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.controller import RunController
 from osmo_tui.app.editor import editor_command
@@ -186,6 +186,7 @@ class MainScreen(Screen[None]):
         events = self.query_one(EventList)
         events.marker = self.scrub
         events.show(session.events)
+        self.narrow_views()
         if self.selected not in snap.tasks:
             self.selected = None
         self._show_task(fresh=True)
@@ -232,6 +233,8 @@ class MainScreen(Screen[None]):
             parts.append(f"search: {graph.search!r}")
         if graph.status_filter != "all":
             parts.append(f"showing {graph.status_filter} tasks (f: next)")
+        if narrow.narrowing(graph.search, graph.status_filter):
+            parts.append("esc: show all")
         run_dir = self.osmo.session.run_dir
         if run_dir is not None:
             parts.append(f"run {run_dir.name}")
@@ -291,8 +294,11 @@ class MainScreen(Screen[None]):
         if session.snapshot is not None and len(session.snapshot.warnings) != self._warned:
             self._warned = len(session.snapshot.warnings)
             self.show_errors()
-        self.query_one(GroupGraph).updated()
+        graph = self.query_one(GroupGraph)
+        graph.updated()
         self.query_one(TaskTable).updated(changed)
+        if graph.status_filter != "all":
+            self.narrow_views()  # statuses moved: the filter may keep other tasks now
         self.query_one(Timeline).updated(session.events)
         self.query_one(EventList).updated()
         if self.selected is not None:
@@ -359,7 +365,34 @@ class MainScreen(Screen[None]):
         graph.search = table.search = text
         graph.relayout()
         table.rebuild()
+        self.narrow_views()
         self.update_header()
+
+    def narrow_views(self) -> None:
+        """Hand the timeline and the events list the tasks the search and the status filter
+        keep: worked out once here (O(tasks)), not per row or per frame."""
+        graph = self.query_one(GroupGraph)
+        search, status_filter = graph.search, graph.status_filter
+        snap = self.view_snapshot()
+        keep = narrow.matching(snap, search, status_filter)
+        note = narrow.empty_note(search, status_filter) if keep is not None else ""
+        groups = narrow.groups_of(snap, keep) if keep and snap is not None else None
+        self.query_one(Timeline).narrow(keep, note)
+        self.query_one(EventList).narrow(keep, groups, note)
+
+    def clear_narrowing(self) -> bool:
+        """Esc in a view: drop the search and the status filter (whether there was any)."""
+        graph, table = self.query_one(GroupGraph), self.query_one(TaskTable)
+        if not narrow.narrowing(graph.search, graph.status_filter):
+            return False
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self.query_one("#search", Input).value = ""  # its Changed is ignored: nothing pending
+        graph.status_filter = table.status_filter = "all"
+        self._apply_search("")
+        self.notify("Showing every task", timeout=2)
+        return True
 
     @on(Input.Submitted, "#search")
     def _search_done(self, message: Input.Submitted) -> None:
@@ -383,9 +416,12 @@ class MainScreen(Screen[None]):
             self.query_one(LogView).focus()
 
     def key_escape(self) -> None:
-        """Close the search box; else hide the warnings panel (until the warnings change)."""
+        """Close the search box; else clear a search and status filter (on a view other than
+        the task's); else hide the warnings panel (until the warnings change)."""
         if self.query_one("#search").display:
             self._close_search()
+            return
+        if self.query_one(TabbedContent).active != "task" and self.clear_narrowing():
             return
         problems = self.query_one(ErrorList)
         if problems.display and not problems.errors:
@@ -493,6 +529,7 @@ class MainScreen(Screen[None]):
         table.status_filter = graph.status_filter
         graph.relayout()
         table.rebuild()
+        self.narrow_views()
         self.update_header()
         self.notify(f"Showing {graph.status_filter} tasks", timeout=2)
 

@@ -20,6 +20,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
+from osmo_tui.app import narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.widgets.graph_layout import (
     BOX,
@@ -46,6 +47,7 @@ BORDER = Style(color="grey50")
 DIM = Style(color="grey58")
 CURSOR = Style(reverse=True)
 CHANGED = Style(underline=True, bold=True)
+MATCH = Style(color="yellow", bold=True)
 """Tasks the last reload changed (the app sets `GroupGraph.changed`)."""
 EDGE = Style(color="grey70")
 STATUS = Style(bgcolor="#262626")
@@ -132,6 +134,9 @@ class GroupGraph(LinesView):
         a re-run or a scrub shows the same graph)."""
         self.boxes: dict[str, list[Row]] = {}
         """The rows of each visible group's box."""
+        self.matches: dict[str, int] = {}
+        """While a search or filter narrows the graph: visible group -> its matching tasks (a
+        folded box says `2 match` on its head)."""
         self.changed: set[str] = set()
         """Tasks the last reload changed or added: they and their group's head are drawn
         underlined (`CHANGED`)."""
@@ -183,6 +188,7 @@ class GroupGraph(LinesView):
         change: that is cheap even for 10,000 groups."""
         snap = self.snapshot
         boxes: dict[str, list[Row]] = {}
+        self.matches = {}
         if snap is not None:
             for name in snap.groups:
                 if box := self._box(name):
@@ -251,6 +257,8 @@ class GroupGraph(LinesView):
         filtering = self.status_filter != "all" or bool(self.search)
         if filtering and not visible:
             return []
+        if filtering:
+            self.matches[group] = len(visible)
         rows = [Row("head", group)]
         if g.upstream:
             rows.append(Row("up", group))
@@ -396,7 +404,10 @@ class GroupGraph(LinesView):
         g = self.snapshot.groups[group]
         tasks = self.snapshot.tasks
         folded = group in self.collapsed
-        if folded:
+        matched = self.matches.get(group) if folded else None
+        if matched is not None:  # a search or filter: how many of its tasks match, not statuses
+            tail = [Segment(f"{matched} match ", MATCH)]
+        elif folded:
             counts: dict[str, int] = {}
             for t in g.tasks:
                 key = str(tasks[t].status)
@@ -543,7 +554,21 @@ class GroupGraph(LinesView):
     def status_lines(self) -> int:
         return 1 if self._view_height() >= STATUS_MIN_HEIGHT else 0
 
+    def empty_note(self) -> str:
+        """Why a search or filter left no box, and the way out ("" when there are boxes)."""
+        if (
+            self.snapshot is None
+            or self.boxes
+            or not narrow.narrowing(self.search, self.status_filter)
+        ):
+            return ""
+        return narrow.empty_note(self.search, self.status_filter)
+
     def render_line(self, y: int) -> Strip:
+        note = self.empty_note()
+        if note and y == max(0, (self._view_height() - self.status_lines()) // 2):
+            strip = Strip(narrow.centred(note, self.size.width)).apply_style(self.rich_style)
+            return strip.crop_extend(0, self.size.width, self.rich_style)
         if self.snapshot is not None and self.status_lines() and y == self._view_height() - 1:
             strip = Strip(self.status_segments()).apply_style(self.rich_style)
             return strip.crop_extend(0, self.size.width, self.rich_style)
@@ -568,6 +593,8 @@ class GroupGraph(LinesView):
         g = snap.groups[row.group]
         folded = "folded, enter unfolds" if row.group in self.collapsed else "enter folds"
         text = f" {st.symbol(g.status)} {row.group} · {len(g.tasks)} task(s) · {g.status}"
+        if row.group in self.matches:
+            text += f" · {self.matches[row.group]} match"
         text += f" · {folded}"
         return [Segment(text, STATUS + st.style(g.status)), Segment(" " * 400, STATUS)]
 

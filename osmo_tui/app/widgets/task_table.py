@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
+from osmo_tui.app import narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot, TaskState
@@ -171,6 +172,11 @@ class TaskTable(LinesView):
         else:
             index = scroll_y + y - 1
             if index >= len(self.shown):
+                note = self.empty_note()
+                height = self.scrollable_content_region.height or self.size.height
+                if note and y == max(1, height // 2):
+                    strip = Strip(narrow.centred(note, width)).apply_style(self.rich_style)
+                    return strip.crop_extend(0, width, self.rich_style)
                 return Strip.blank(width, self.rich_style)
             segments = self._row(index)
         strip = Strip(segments).apply_style(self.rich_style)
@@ -180,6 +186,14 @@ class TaskTable(LinesView):
         head = strip.crop(0, frozen)
         rest = strip.crop(frozen + scroll_x, frozen + scroll_x + width - frozen)
         return Strip.join([head, rest]).crop_extend(0, width, self.rich_style)
+
+    def empty_note(self) -> str:
+        """Why a search or filter left no row, and the way out ("" when there are rows)."""
+        if self.shown or self.snapshot is None:
+            return ""
+        if not narrow.narrowing(self.search, self.status_filter):
+            return ""
+        return narrow.empty_note(self.search, self.status_filter)
 
     def line(self, y: int) -> list[Segment]:
         return self._header() if y == 0 else self._row(y - 1)

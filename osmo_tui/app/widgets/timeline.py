@@ -29,6 +29,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
+from osmo_tui.app import narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.attempts import Attempt, AttemptLog, critical_path
 from osmo_tui.app.widgets.lines import LinesView
@@ -166,6 +167,13 @@ class Timeline(LinesView):
         self.attempts = AttemptLog()
         self.collapsed: set[str] = set()
         self.rows: list[Row] = []
+        self.matching: set[str] | None = None
+        """The tasks a search or status filter keeps (None: every task); only their rows and
+        their groups' rows are shown."""
+        self.matches: dict[str, int] = {}
+        """Group -> its matching tasks while narrowed (a folded row says `2 match`)."""
+        self.empty_note = ""
+        """Why a search or filter left no row, and the way out."""
         self.cursor = 0
         self.full_span: float | None = None
         """The whole run's span while scrubbing (the chart keeps its scale, "now" moves)."""
@@ -228,18 +236,32 @@ class Timeline(LinesView):
             self.attempts.absorb(events)
         self.refresh()
 
+    def narrow(self, matching: set[str] | None, note: str = "") -> None:
+        """A search or status filter changed: show only the rows of `matching` (None: all)."""
+        if matching == self.matching and note == self.empty_note:
+            return
+        self.matching, self.empty_note = matching, note
+        self.rebuild()
+
     def rebuild(self) -> None:
         snap = self.snapshot
         current = self.current
         rows: list[Row] = []
+        keep = self.matching
+        self.matches = {}
         if snap is not None:
             for g in snap.groups.values():
+                tasks = g.tasks if keep is None else [t for t in g.tasks if t in keep]
+                if not tasks:
+                    continue
                 if len(g.tasks) == 1:
                     rows.append(Row("task", g.name, g.tasks[0]))
                     continue
+                if keep is not None:
+                    self.matches[g.name] = len(tasks)
                 rows.append(Row("group", g.name))
                 if g.name not in self.collapsed:
-                    rows.extend(Row("task", g.name, t, nested=True) for t in g.tasks)
+                    rows.extend(Row("task", g.name, t, nested=True) for t in tasks)
         self.rows = rows
         if current is not None:
             self.cursor = next(
@@ -341,6 +363,8 @@ class Timeline(LinesView):
         height = self.size.height
         if self.snapshot is None:
             segments = [Segment("No run yet.", DIM)] if y == 0 else []
+        elif not self.rows and self.empty_note and y == (height - foot + HEAD_LINES) // 2:
+            segments = narrow.centred(self.empty_note, width)
         elif y < HEAD_LINES:
             segments = self._axis()
         elif y >= height - foot:
@@ -365,6 +389,8 @@ class Timeline(LinesView):
             g = snap.groups[row.group]
             folded = row.group in self.collapsed
             text = f"{'▸' if folded else '▾'}{st.symbol(g.status)} {row.group}"
+            if folded and row.group in self.matches:
+                text = f"▸{st.symbol(g.status)} {self.matches[row.group]} match · {row.group}"
             label = [Segment(st.fit(text, label_w), st.style(g.status, bold=True) + extra)]
             if folded:
                 cells, note = self._summary(row.group, bar_w, span)
