@@ -17,6 +17,8 @@ from osmo_tui.app import style as st
 from simulator.engine.snapshot import RunSnapshot
 
 NOTE = Style(color="grey70", italic=True)
+MATCH = Style(color="yellow", bold=True)
+"""`2 match` on a folded group (graph and timeline alike)."""
 
 
 def narrowing(search: str, status_filter: str) -> bool:

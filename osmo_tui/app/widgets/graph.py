@@ -47,7 +47,6 @@ BORDER = Style(color="grey50")
 DIM = Style(color="grey58")
 CURSOR = Style(reverse=True)
 CHANGED = Style(underline=True, bold=True)
-MATCH = Style(color="yellow", bold=True)
 """Tasks the last reload changed (the app sets `GroupGraph.changed`)."""
 EDGE = Style(color="grey70")
 STATUS = Style(bgcolor="#262626")
@@ -406,7 +405,7 @@ class GroupGraph(LinesView):
         folded = group in self.collapsed
         matched = self.matches.get(group) if folded else None
         if matched is not None:  # a search or filter: how many of its tasks match, not statuses
-            tail = [Segment(f"{matched} match ", MATCH)]
+            tail = [Segment(f"{matched} match ", narrow.MATCH)]
         elif folded:
             counts: dict[str, int] = {}
             for t in g.tasks:

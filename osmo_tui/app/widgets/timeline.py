@@ -389,11 +389,11 @@ class Timeline(LinesView):
             g = snap.groups[row.group]
             folded = row.group in self.collapsed
             text = f"{'▸' if folded else '▾'}{st.symbol(g.status)} {row.group}"
-            if folded and row.group in self.matches:
-                text = f"▸{st.symbol(g.status)} {self.matches[row.group]} match · {row.group}"
             label = [Segment(st.fit(text, label_w), st.style(g.status, bold=True) + extra)]
             if folded:
                 cells, note = self._summary(row.group, bar_w, span)
+                if row.group in self.matches:  # narrowed: how many match, as the graph says
+                    note = [Segment(f"{self.matches[row.group]} match", narrow.MATCH)]
             else:
                 cells, note = self._group_bar(row.group, bar_w, span), []
             is_critical = row.group in critical
