@@ -621,7 +621,7 @@ class Timeline(LinesView):
         snap = self.snapshot
         assert snap is not None
         rows = len(self.rows)
-        title = st.fit(f" {rows} rows", label_w + 1)
+        title = st.fit(f" {rows} row{'' if rows == 1 else 's'}", label_w + 1)
         text = [" "] * bar_w
         now = self._now_col(span, bar_w)
         for col, label in ticks(span, bar_w):
