@@ -21,6 +21,22 @@ finish() {
   fi
 }
 trap finish EXIT
+if (($# == 0)); then
+  # the cluster's Go builds start first (they need neither .venv nor Docker); k8s.sh itself
+  # waits for the other services (it pushes the real node's images to their registry)
+  k8s_log=$(mktemp "${TMPDIR:-/tmp}/osmo-tui-k8s-setup.XXXXXX")
+  others_up=$k8s_log.others-up
+  echo "== scripts/services/k8s.sh (in the background while the other tests run; log: $k8s_log)"
+  setsid bash -c '
+    set -euo pipefail
+    if [[ -z ${OSMO_TUI_SKIP_K8S:-} ]]; then
+      nice -n 10 bash scripts/k8s/build.sh >/dev/null
+      [[ -n ${OSMO_TUI_SKIP_REAL_NODE:-} ]] || nice -n 10 bash scripts/k8s/build-node.sh >/dev/null
+    fi
+    until [[ -e $1 ]]; do sleep 1; done
+    exec bash scripts/services/k8s.sh' _ "$others_up" >"$k8s_log" 2>&1 </dev/null &
+  k8s_pid=$!
+fi
 bash scripts/bootstrap.sh
 services=(scripts/services/*.sh)
 for svc in "${services[@]}"; do
@@ -34,14 +50,12 @@ if (($# > 0)); then
   exit "$rc"
 fi
 
-k8s_log=$(mktemp "${TMPDIR:-/tmp}/osmo-tui-k8s-setup.XXXXXX")
-echo "== scripts/services/k8s.sh (in the background while the other tests run; log: $k8s_log)"
-setsid bash scripts/services/k8s.sh >"$k8s_log" 2>&1 </dev/null &
-k8s_pid=$!
+touch "$others_up"
 .venv/bin/python -m pytest -m "not kubernetes" || rc=$?
 k8s_rc=0
 wait "$k8s_pid" || k8s_rc=$?
 k8s_pid=
+rm -f "$others_up"
 if ((k8s_rc != 0)); then
   echo "test.sh: scripts/services/k8s.sh failed (exit $k8s_rc); its last lines:" >&2
   tail -n 30 "$k8s_log" >&2
