@@ -12,3 +12,17 @@ def wall(argv: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
     return time.perf_counter() - start
+
+
+def docker_engine_up(image: str) -> bool:
+    """A Docker engine answers and holds `image` (the Docker benchmarks skip without one)."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+        client.images.get(image)
+        client.close()
+    except Exception:
+        return False
+    return True

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from benchmarks import docker_engine_up
 from simulator.backends.docker.data import safe_rmtree
 from simulator.backends.docker.options import DockerOptions
 
@@ -96,21 +97,8 @@ def _osmo(text: str, work: Path, index: int) -> float:
     return elapsed
 
 
-def _engine_up() -> bool:
-    try:
-        import docker
-
-        client = docker.from_env(timeout=5)
-        client.ping()
-        client.images.get(IMAGE)
-        client.close()
-    except Exception:
-        return False
-    return True
-
-
 def run() -> list[dict[str, Any]]:
-    if not _engine_up():
+    if not docker_engine_up(IMAGE):
         print(f"bench_docker: skipped, no Docker engine with {IMAGE}", file=sys.stderr)
         return []
     rows = []

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import docker_engine_up
 from simulator.backends.docker.data import safe_rmtree
 from simulator.engine.plan import GroupPlan
 from simulator.engine.port import ReuseHit, Reuser
@@ -107,21 +108,8 @@ def _docker_run(edit: str) -> float:
     return time.perf_counter() - started
 
 
-def _engine_up() -> bool:
-    try:
-        import docker
-
-        client = docker.from_env(timeout=5)
-        client.ping()
-        client.images.get(IMAGE)
-        client.close()
-    except Exception:
-        return False
-    return True
-
-
 def run() -> list[dict[str, Any]]:
-    if not _engine_up():
+    if not docker_engine_up(IMAGE):
         print(f"bench_reuse: skipped, no Docker engine with {IMAGE}", file=sys.stderr)
         return []
     from simulator.reuse import ReuseStore, reuse_root
