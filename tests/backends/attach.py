@@ -158,12 +158,17 @@ def _exec_interactive(cwd: Path) -> None:
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 5
     finally:
-        os.close(fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        close_pty_child(pid, fd)
+
+
+def close_pty_child(pid: int, fd: int) -> None:
+    """Close a pty-forked child's terminal and make sure it is gone (a failed test included)."""
+    os.close(fd)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def _read_until(fd: int, token: bytes, timeout: float = 60) -> bytes:

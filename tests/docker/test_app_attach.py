@@ -9,7 +9,6 @@ import os
 import pty
 import re
 import select
-import signal
 import time
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,7 @@ from simulator.backends.docker.options import DockerOptions
 from simulator.engine.status import TaskStatus
 from simulator.run import RunRequest
 from simulator.runs import RunStore
-from tests.backends.attach import _free_port, _port_free, _read_until
+from tests.backends.attach import _free_port, _port_free, _read_until, close_pty_child
 from tests.docker.conftest import leftovers
 from tests.docker.test_attach import IMAGE
 from tests.docker.test_workflow_verbs import VERB
@@ -143,11 +142,6 @@ def test_s_opens_a_shell_in_the_task_and_returns_to_the_app(
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
-        os.close(fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        close_pty_child(pid, fd)
     (run,) = RunStore().list()  # the test's own store ($OSMO_TUI_RUNS_DIR)
     assert run.workflow_id == "appweb-1" and leftovers(docker_client, run.id) == []
