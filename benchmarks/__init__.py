@@ -1,8 +1,11 @@
 """Benchmarks: each module `bench_<area>.py` measures against a baseline taken in the same run."""
 
+from __future__ import annotations
+
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +29,17 @@ def docker_engine_up(image: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def row(
+    name: str, value: float, baseline: float, target: float | None, unit: str
+) -> dict[str, Any]:
+    """One line of the table: a measured value against its same-run baseline."""
+    return {
+        "name": name,
+        "value": value,
+        "baseline": baseline,
+        "ratio": value / baseline if baseline else None,
+        "target": target,
+        "unit": unit,
+    }

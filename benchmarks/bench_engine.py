@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import wall
+from benchmarks import row, wall
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -151,19 +151,6 @@ def _rss_kib(code: str) -> int:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     return int(out.stdout.strip().splitlines()[-1])
-
-
-def row(
-    name: str, value: float, baseline: float, target: float | None, unit: str
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": value,
-        "baseline": baseline,
-        "ratio": value / baseline if baseline else None,
-        "target": target,
-        "unit": unit,
-    }
 
 
 def run() -> list[dict[str, Any]]:
