@@ -109,16 +109,19 @@ class RealNode:
     """Pods created here run on the real node only (and nowhere else)."""
     pvc: str = "osmo-data"
 
-    def backend(self, *, pool: Any = None, **options: Any) -> KubernetesBackend:
-        """A backend for the node's namespace with its data PVC (tasks' data flows over it)."""
+    def options(self, **options: Any) -> KubeOptions:
+        """Backend options for the node's namespace with its data PVC (tasks' data flows over it)."""
         options.setdefault("grace_seconds", 2)
-        kube = KubeOptions(
+        return KubeOptions(
             kubeconfig=self.cluster.kubeconfig,
             namespace=self.namespace,
             data_pvc=self.pvc,
             **options,
         )
-        return KubernetesBackend(kube, pool=pool)
+
+    def backend(self, *, pool: Any = None, **options: Any) -> KubernetesBackend:
+        """A backend with `options(**options)`."""
+        return KubernetesBackend(self.options(**options), pool=pool)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from simulator.backends.kubernetes.options import KubeOptions
 from simulator.run import prepare, start
 from simulator.run.request import RunRequest
 from tests.kubernetes.conftest import RealNode
@@ -42,13 +41,7 @@ workflow:
 
 
 def run(node: RealNode, path: Path) -> tuple[dict[str, Any], Path]:
-    options = KubeOptions(
-        kubeconfig=str(node.cluster.kubeconfig),
-        namespace=node.namespace,
-        data_pvc=node.pvc,
-        grace_seconds=2,
-        image_registry="127.0.0.1:5000",
-    )
+    options = node.options(image_registry="127.0.0.1:5000")
     execution = start(prepare(RunRequest(path=path, backend=options, reuse=True)))
     report = asyncio.run(asyncio.wait_for(execution.run_to_end(), timeout=300))
     assert execution.run_dir is not None
