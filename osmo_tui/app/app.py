@@ -71,12 +71,13 @@ class OsmoApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit (q, ctrl+q, the palette): the run's containers/pods go first, then the app."""
-        from osmo_tui.app.screens.main import MainScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.attach.stop_forward()
-                await screen.runs.shutdown()
+        try:
+            screen = self.main_screen
+        except LookupError:  # quit before the main screen was mounted: no run to stop
+            pass
+        else:
+            screen.attach.stop_forward()
+            await screen.runs.shutdown()
         self.exit()
 
     @property

@@ -63,7 +63,6 @@ class RunController:
         self.run_count = 0
         self.note = ""
         self._run_closed: asyncio.Event | None = None
-        self._shutting_down = False
         self._wake = asyncio.Event()
 
     @property
@@ -151,19 +150,9 @@ class RunController:
 
     async def shutdown(self) -> None:
         """The app quits: end the run as a re-run would (abandoned on the record) and wait until
-        its backend has removed its containers/pods, so quitting leaves nothing running. A second
-        quit while this waits exits at once."""
-        if self._shutting_down:
-            self.view.app.exit()
-            return
-        self._shutting_down = True
+        its backend has removed its containers/pods, so quitting leaves nothing running."""
         run = self.osmo.session.run
-        live = run is not None and not run.stepped and not run.finished
-        if live:
-            self.view.notify("Stopping the run's containers… (q again: quit now)", timeout=30)
-        for worker in list(self.view.workers):
-            if worker.group == "run":
-                worker.cancel()
+        self.view.workers.cancel_group(self.view, "run")
         try:
             async with asyncio.timeout(SHUTDOWN_SECONDS):
                 if self._run_closed is not None:
