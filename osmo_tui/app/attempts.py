@@ -29,6 +29,8 @@ class Attempt:
     end: float | None = None
     status: TaskStatus = TaskStatus.WAITING
     exit_code: int | None = None
+    message: str = ""
+    """The latest message reported about it (e.g. why it failed)."""
 
     @property
     def finished(self) -> bool:
@@ -56,36 +58,50 @@ class AttemptLog:
             self.attempts, self.seen, self.source, self.version = {}, 0, events, {}
             self.resets += 1
         changed = False
+        version, fold = self.version, self._fold
         for i in range(self.seen, end):
             event = events[i]
-            if isinstance(event, TaskStatusChanged):
-                self._fold(event)
-                self.version[event.task] = i + 1
+            if type(event) is TaskStatusChanged:
+                fold(event)
+                version[event.task] = i + 1
                 changed = True
         self.seen = end
         return changed
 
     def _fold(self, event: TaskStatusChanged) -> None:
-        attempts = self.attempts.setdefault(event.task, [])
-        if not attempts or event.retry > attempts[-1].retry:
-            attempts.append(Attempt(event.retry, event.time))
-        elif event.retry < attempts[-1].retry:
-            return  # a stale report about an older attempt
-        attempt = attempts[-1]
-        status = event.status
-        attempt.status = status
-        if status is TaskStatus.SCHEDULING and attempt.scheduling is None:
-            attempt.scheduling = event.time
-        elif status is TaskStatus.INITIALIZING and attempt.initializing is None:
-            attempt.initializing = event.time
-        elif status is TaskStatus.RUNNING and attempt.start is None:
-            attempt.start = event.time
-        if status.finished:
+        attempts = self.attempts.get(event.task)
+        if attempts is None:
+            attempts = self.attempts[event.task] = []
+        retry = event.retry
+        if not attempts or retry > attempts[-1].retry:
+            attempt = Attempt(retry, event.time)
+            attempts.append(attempt)
+        else:
+            attempt = attempts[-1]
+            if retry < attempt.retry:
+                return  # a stale report about an older attempt
+        status = attempt.status = event.status
+        if event.message:
+            attempt.message = event.message
+        if status is TaskStatus.RUNNING:
+            if attempt.start is None:
+                attempt.start = event.time
+        elif status is TaskStatus.SCHEDULING:
+            if attempt.scheduling is None:
+                attempt.scheduling = event.time
+        elif status is TaskStatus.INITIALIZING:
+            if attempt.initializing is None:
+                attempt.initializing = event.time
+        elif status.finished:
             attempt.end = event.time
             attempt.exit_code = event.exit_code
 
     def of(self, task: str) -> list[Attempt]:
         return self.attempts.get(task, [])
+
+    def failed(self) -> set[str]:
+        """Tasks whose latest attempt's status is a failure."""
+        return {task for task, attempts in self.attempts.items() if attempts[-1].status.failed}
 
 
 def task_end(snap: RunSnapshot, task: str) -> float | None:

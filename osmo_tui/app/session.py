@@ -9,10 +9,10 @@ log lives in the run store on disk) and when each task entered its pre-run phase
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from osmo_tui.app.attempts import AttemptLog
 from simulator.engine.events import Event, TaskLog, TaskStatusChanged
 from simulator.engine.plan import Plan
 from simulator.engine.snapshot import RunSnapshot, fold
@@ -76,18 +76,6 @@ class LogBuffer:
         return lines
 
 
-@dataclass
-class Attempt:
-    """One attempt of a task as the task detail lists it."""
-
-    retry: int
-    status: str
-    exit_code: int | None = None
-    start: float | None = None
-    end: float | None = None
-    message: str = ""
-
-
 class Session:
     """A workflow request, its last good preparation and the run being shown."""
 
@@ -98,10 +86,9 @@ class Session:
         self.execution: Execution | None = None
         self.events: list[Event] = []
         self.logs = LogBuffer()
-        self.phases: dict[str, dict[str, float]] = {}
-        """Task -> {"SCHEDULING": t, "INITIALIZING": t, "retry": n} of its latest attempt."""
-        self.attempts: dict[str, list[Attempt]] = {}
-        """Task -> every attempt so far, in order (the snapshot keeps only the latest)."""
+        self.attempts = AttemptLog()
+        """Every attempt of every task so far (the snapshot keeps only the latest); the task
+        detail lists them and the timeline draws them."""
         self.failed: set[str] = set()
         """Tasks whose latest status is a failure (kept as events come: the footer asks often)."""
         self._idle: tuple[Plan, RunSnapshot] | None = None
@@ -178,8 +165,7 @@ class Session:
         prepared = self.reloader.prepared
         assert prepared is not None
         self.events = []
-        self.phases = {}
-        self.attempts = {}
+        self.attempts = AttemptLog()
         self.failed = set()
         self.logs = LogBuffer()
         if run is not None:
@@ -211,44 +197,29 @@ class Session:
         execution.absorb(events)
         changed: set[str] = set()
         self.events.extend(events)
+        self.attempts.absorb(self.events)
+        failed = self.failed
         for event in events:
-            if isinstance(event, TaskLog):
-                self.logs.add(event)
-                continue
-            task = getattr(event, "task", None)
-            if task:
+            if type(event) is TaskStatusChanged:  # most events: first, by type (no isinstance)
+                task = event.task
                 changed.add(task)
-                if isinstance(event, TaskStatusChanged):
-                    self._phase(event)
-                    self._attempt(event)
+                if event.status.failed:
+                    failed.add(task)
+                else:
+                    failed.discard(task)
+            elif type(event) is TaskLog:
+                self.logs.add(event)
+            else:
+                other: str | None = getattr(event, "task", None)
+                if other:
+                    changed.add(other)
         return changed
 
-    def _phase(self, event: TaskStatusChanged) -> None:
-        """When the latest attempt entered each pre-run phase (the timeline draws them)."""
-        phases = self.phases.setdefault(event.task, {})
-        if event.retry != phases.get("retry", 0):
-            phases.clear()
-            phases["retry"] = event.retry
-        name = str(event.status)
-        if name in ("SCHEDULING", "INITIALIZING") and name not in phases:
-            phases[name] = event.time
-
-    def _attempt(self, event: TaskStatusChanged) -> None:
-        attempts = self.attempts.setdefault(event.task, [])
-        if not attempts or attempts[-1].retry != event.retry:
-            attempts.append(Attempt(event.retry, str(event.status)))
-        attempt = attempts[-1]
-        attempt.status = str(event.status)
-        if event.status.failed:
-            self.failed.add(event.task)
-        else:
-            self.failed.discard(event.task)
-        if event.message:
-            attempt.message = event.message
-        if str(event.status) == "RUNNING" and attempt.start is None:
-            attempt.start = event.time
-        if event.status.finished:
-            attempt.end, attempt.exit_code = event.time, event.exit_code
+    def attempts_at(self, count: int) -> AttemptLog:
+        """Every attempt as it was after the run's first `count` events (scrubbing)."""
+        log = AttemptLog()
+        log.absorb(self.events, count)
+        return log
 
     def finish_recording(self) -> None:
         """Close the run's record; a finished run also gets its report (as `--json` prints it)."""

@@ -96,9 +96,21 @@ def fold(snap: RunSnapshot, event: Event) -> RunSnapshot:
     """Apply one event to the snapshot (in place) and return it."""
     snap.events += 1
     snap.time = max(snap.time, event.time)
-    match event:
+    match event:  # the most frequent kinds first: each case is an isinstance check
         case TaskStatusChanged():
             _fold_task(snap.tasks[event.task], event)
+        case (
+            TaskLog()
+            | TaskScheduling()
+            | TaskReady()
+            | TaskRunning()
+            | TaskExited()
+            | TaskFailed()
+            | GroupReused()
+            | CancelRequested()
+            | TimerFired()
+        ):
+            pass  # engine inputs: what they changed arrives as status events
         case GroupStatusChanged():
             group = snap.groups[event.group]
             group.status = event.status
@@ -127,18 +139,6 @@ def fold(snap: RunSnapshot, event: Event) -> RunSnapshot:
         case RunFinished():
             snap.status = event.status
             snap.finished = True
-        case (
-            TaskLog()
-            | TaskScheduling()
-            | TaskReady()
-            | TaskRunning()
-            | TaskExited()
-            | TaskFailed()
-            | GroupReused()
-            | CancelRequested()
-            | TimerFired()
-        ):
-            pass  # engine inputs: what they changed arrives as status events
         case _:
             assert_never(event)
     return snap

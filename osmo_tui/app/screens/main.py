@@ -178,8 +178,8 @@ class MainScreen(Screen[None]):
         live = session.snapshot
         self.query_one(Timeline).show(
             snap,
-            session.events,
-            upto=self.scrub,
+            session.attempts if self.scrub is None else session.attempts_at(self.scrub),
+            scrubbing=self.scrub is not None,
             collapsed=graph.collapsed,
             full_span=max(live.time, live.end_time or 0.0) if live is not None else None,
         )
@@ -299,7 +299,7 @@ class MainScreen(Screen[None]):
         self.query_one(TaskTable).updated(changed)
         if graph.status_filter != "all":
             self.narrow_views()  # statuses moved: the filter may keep other tasks now
-        self.query_one(Timeline).updated(session.events)
+        self.query_one(Timeline).updated()
         self.query_one(EventList).updated()
         if self.selected is not None:
             self._show_task(fresh=False)

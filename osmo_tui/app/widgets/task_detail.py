@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from osmo_tui.app import style as st
-from osmo_tui.app.session import Attempt
+from osmo_tui.app.attempts import Attempt, AttemptLog
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.plan import TaskPlan
 from simulator.engine.snapshot import RunSnapshot
@@ -225,7 +225,7 @@ def attempts_markup(attempts: list[Attempt]) -> str:
         ran = ""
         if attempt.start is not None and attempt.end is not None:
             ran = f" [{st.MUTED}]ran {st.duration(attempt.end - attempt.start) or '0s'}[/]"
-        out.append(f"#{attempt.retry} {st.markup(attempt.status)}{code}{ran}")
+        out.append(f"#{attempt.retry} {st.markup(str(attempt.status))}{code}{ran}")
     return " · ".join(out)
 
 
@@ -258,7 +258,7 @@ class TaskDetail(Vertical):
         """Every attempt of the task so far (the app's session keeps them)."""
         session = getattr(self.app, "session", None)
         attempts = getattr(session, "attempts", None)
-        return list(attempts.get(task, ())) if isinstance(attempts, dict) else []
+        return list(attempts.of(task)) if isinstance(attempts, AttemptLog) else []
 
     def show(
         self,

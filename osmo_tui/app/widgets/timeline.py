@@ -33,7 +33,6 @@ from osmo_tui.app import narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.attempts import Attempt, AttemptLog, critical_path
 from osmo_tui.app.widgets.lines import LinesView
-from simulator.engine.events import Event
 from simulator.engine.snapshot import RunSnapshot, TaskState
 from simulator.engine.status import TaskStatus
 
@@ -197,21 +196,20 @@ class Timeline(LinesView):
     def show(
         self,
         snapshot: RunSnapshot,
-        events: list[Event] | None = None,
+        attempts: AttemptLog | None = None,
         *,
-        upto: int | None = None,
+        scrubbing: bool = False,
         collapsed: set[str] | None = None,
         full_span: float | None = None,
     ) -> None:
-        """A new snapshot (a new run, plan or scrub). `upto`: events folded into it (scrubbing)."""
+        """A new snapshot (a new run, plan or scrub) and the attempts to draw: the session's live
+        log, which grows as events come, or one built for a scrubbed moment."""
         new_plan = self.snapshot is None or self.snapshot.tasks.keys() != snapshot.tasks.keys()
         self.snapshot = snapshot
-        self.scrubbing = upto is not None
-        self.full_span = full_span if upto is not None else None
-        if events is not None:
-            if upto is not None:
-                self.attempts = AttemptLog()  # a scrub: the attempts as they were then
-            self.attempts.absorb(events, upto)
+        self.scrubbing = scrubbing
+        self.full_span = full_span if scrubbing else None
+        if attempts is not None:
+            self.attempts = attempts
         if collapsed is not None:
             self.collapsed = set(collapsed)
         if new_plan:
@@ -230,10 +228,8 @@ class Timeline(LinesView):
             self.collapsed = set(collapsed)
             self.rebuild()
 
-    def updated(self, events: list[Event] | None = None) -> None:
-        """New events arrived (live): take their attempts and repaint."""
-        if events is not None and not self.scrubbing:
-            self.attempts.absorb(events)
+    def updated(self) -> None:
+        """New events arrived (live; the session's attempt log has taken them): repaint."""
         self.refresh()
 
     def narrow(self, matching: set[str] | None, note: str = "") -> None:
