@@ -18,16 +18,9 @@ pytestmark = pytest.mark.anyio
 
 def footer(app: object) -> str:
     """The footer's hints as shown: `key description` items, groups as `keys label`."""
-    from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey, FooterLabel
+    from osmo_tui.app.widgets.footer import HintsBar
 
-    items = []
-    for widget in app.screen.query_one(Footer).query("FooterKey, FooterLabel"):  # type: ignore[attr-defined]
-        if isinstance(widget, FooterKey):
-            items.append(f"{widget.key_display} {widget.description}".strip())
-        elif isinstance(widget, FooterLabel):
-            items.append(str(widget.render()))
-    return "  ".join(items)
+    return app.screen.query_one(HintsBar).text()  # type: ignore[attr-defined,no-any-return]
 
 
 async def test_pause_reads_resume_while_paused_and_task_keys_follow_the_selection() -> None:

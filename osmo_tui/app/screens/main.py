@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from osmo_tui.app import hints, keys, narrow
@@ -25,6 +25,7 @@ from osmo_tui.app.screens.help import HelpScreen
 from osmo_tui.app.shell import TaskAttach
 from osmo_tui.app.widgets.error_list import ErrorList
 from osmo_tui.app.widgets.event_list import EventList
+from osmo_tui.app.widgets.footer import HintsFooter
 from osmo_tui.app.widgets.graph import GroupGraph
 from osmo_tui.app.widgets.header import RunHeader
 from osmo_tui.app.widgets.task_detail import LogView, TaskDetail
@@ -84,7 +85,7 @@ class MainScreen(Screen[None]):
             with Container(id="side"):
                 yield TaskDetail(id="task-detail")
         yield Input(placeholder="search task names", id="search")
-        yield Footer()
+        yield HintsFooter()
 
     # --- layout: side by side from WIDE columns on, else the detail is the Task tab -------------
 
