@@ -94,7 +94,7 @@ class EventList(LinesView):
             height = self.scrollable_content_region.height or self.size.height
             segments = narrow.centred(self.empty_note, width) if y == height // 2 else []
             return (
-                Strip(segments).apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+                Strip(segments).apply_style(self.line_style).crop_extend(0, width, self.line_style)
             )
         return super().render_line(y)
 

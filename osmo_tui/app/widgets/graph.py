@@ -566,11 +566,11 @@ class GroupGraph(LinesView):
     def render_line(self, y: int) -> Strip:
         note = self.empty_note()
         if note and y == max(0, (self._view_height() - self.status_lines()) // 2):
-            strip = Strip(narrow.centred(note, self.size.width)).apply_style(self.rich_style)
-            return strip.crop_extend(0, self.size.width, self.rich_style)
+            strip = Strip(narrow.centred(note, self.size.width)).apply_style(self.line_style)
+            return strip.crop_extend(0, self.size.width, self.line_style)
         if self.snapshot is not None and self.status_lines() and y == self._view_height() - 1:
-            strip = Strip(self.status_segments()).apply_style(self.rich_style)
-            return strip.crop_extend(0, self.size.width, self.rich_style)
+            strip = Strip(self.status_segments()).apply_style(self.line_style)
+            return strip.crop_extend(0, self.size.width, self.line_style)
         return super().render_line(y)
 
     def status_segments(self) -> list[Segment]:

@@ -175,17 +175,17 @@ class TaskTable(LinesView):
                 note = self.empty_note()
                 height = self.scrollable_content_region.height or self.size.height
                 if note and y == max(1, height // 2):
-                    strip = Strip(narrow.centred(note, width)).apply_style(self.rich_style)
-                    return strip.crop_extend(0, width, self.rich_style)
-                return Strip.blank(width, self.rich_style)
+                    strip = Strip(narrow.centred(note, width)).apply_style(self.line_style)
+                    return strip.crop_extend(0, width, self.line_style)
+                return Strip.blank(width, self.line_style)
             segments = self._row(index)
-        strip = Strip(segments).apply_style(self.rich_style)
+        strip = Strip(segments).apply_style(self.line_style)
         frozen = self.columns[0][2] + 1
         if scroll_x <= 0 or width <= frozen:
-            return strip.crop_extend(0, width, self.rich_style)
+            return strip.crop_extend(0, width, self.line_style)
         head = strip.crop(0, frozen)
         rest = strip.crop(frozen + scroll_x, frozen + scroll_x + width - frozen)
-        return Strip.join([head, rest]).crop_extend(0, width, self.rich_style)
+        return Strip.join([head, rest]).crop_extend(0, width, self.line_style)
 
     def empty_note(self) -> str:
         """Why a search or filter left no row, and the way out ("" when there are rows)."""
