@@ -93,20 +93,21 @@ async def test_the_log_follows_until_scrolled_up_and_end_follows_again(
         await pilot.press("pageup")
         await wait_for(pilot, lambda: log.unseen > 0, timeout=5)
         assert not log.follow
-        await pilot.pause(0.3)
+        # waits, not pauses: a loaded machine draws late (the run goes on meanwhile)
+        await wait_for(pilot, lambda: "new lines ↓" in screen_text(app), timeout=5)
         status = static_text(app, "#log-status")
-        assert f"{log.unseen} new lines ↓" in status and "(End to follow)" in status
-        assert "new lines ↓" in screen_text(app)
+        assert "new lines ↓" in status and "(End to follow)" in status
         await pilot.press("end")
-        await pilot.pause(0.2)
-        assert log.follow and log.unseen == 0
-        assert not screen.query_one("#log-status", Static).display
+        await wait_for(pilot, lambda: log.follow and log.unseen == 0, timeout=5)
+        await wait_for(
+            pilot, lambda: not screen.query_one("#log-status", Static).display, timeout=5
+        )
         await pilot.press("pageup")
-        await pilot.pause(0.1)
-        assert not log.follow
+        await wait_for(pilot, lambda: not log.follow, timeout=5)
         await pilot.press("G")  # the vi way back to following
-        await pilot.pause(0.2)
-        assert log.follow and log.scroll_y >= log.max_scroll_y - 2
+        await wait_for(
+            pilot, lambda: log.follow and log.scroll_y >= log.max_scroll_y - 2, timeout=5
+        )
 
 
 async def test_the_detail_shows_start_duration_and_every_attempt(scenario: Scenario) -> None:
