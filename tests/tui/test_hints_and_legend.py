@@ -79,3 +79,40 @@ async def test_help_has_a_legend_of_every_glyph() -> None:
         app.screen.query_one(VerticalScroll).scroll_end(animate=False)
         await wait_for(pilot, lambda: "failed upstream" in screen_text(app))
         assert "Legend" in screen_text(app)
+
+
+async def test_a_click_on_a_hint_presses_its_key_and_hovering_names_it() -> None:
+    """The footer is one line, not a widget per key: a click still presses the key under the
+    pointer, hovering still highlights it and shows its tooltip, and the palette key is there."""
+    from textual.widgets._footer import FooterKey
+
+    from osmo_tui.app.widgets.footer import HintsBar
+
+    app = make_app(plan=small_plan(), speed=float("inf"), keymap={})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(HintsBar)
+        help_hint = next(h for h in bar.hints if h.description == "Help")
+        assert str(app.screen.query_one(FooterKey).key_display) == "^p"
+        await pilot.hover(HintsBar, offset=(help_hint.start + 1, 0))
+        await wait_for(pilot, lambda: bar._hover is help_hint)
+        assert bar.tooltip == help_hint.tooltip or bar.tooltip == "Help"
+        line = bar.render()
+        hovered = line.plain[help_hint.start : help_hint.end]
+        assert hovered.strip().startswith(help_hint.display)
+        other = next(h for h in bar.hints if h is not help_hint and h.description)
+
+        def styles_at(x: int) -> list[object]:
+            return [span.style for span in line.spans if span.start <= x < span.end]
+
+        assert styles_at(help_hint.start) != styles_at(other.start)  # highlighted
+        await pilot.click(HintsBar, offset=(help_hint.start + 1, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        # a gap between two hints presses nothing
+        gaps = [x for x in range(bar.size.width) if bar._at(x) is None]
+        assert gaps
+        await pilot.click(HintsBar, offset=(gaps[-1], 0))
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, HelpScreen)
