@@ -417,12 +417,12 @@ class MainScreen(Screen[None]):
             self.query_one(LogView).focus()
 
     def key_escape(self) -> None:
-        """Close the search box; else clear a search and status filter (on a view other than
-        the task's); else hide the warnings panel (until the warnings change)."""
+        """Close the search box; else clear a search and status filter (from any tab: the header
+        says `esc: show all` on each); else hide the warnings panel (until the warnings change)."""
         if self.query_one("#search").display:
             self._close_search()
             return
-        if self.query_one(TabbedContent).active != "task" and self.clear_narrowing():
+        if self.clear_narrowing():
             return
         problems = self.query_one(ErrorList)
         if problems.display and not problems.errors:
