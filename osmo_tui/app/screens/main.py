@@ -28,6 +28,7 @@ from osmo_tui.app.widgets.event_list import EventList
 from osmo_tui.app.widgets.footer import HintsFooter
 from osmo_tui.app.widgets.graph import GroupGraph
 from osmo_tui.app.widgets.header import RunHeader
+from osmo_tui.app.widgets.lines import TaskSelected
 from osmo_tui.app.widgets.task_detail import LogView, TaskDetail
 from osmo_tui.app.widgets.task_table import TaskTable
 from osmo_tui.app.widgets.timeline import Timeline
@@ -311,9 +312,7 @@ class MainScreen(Screen[None]):
     @on(GroupGraph.TaskSelected)
     @on(TaskTable.TaskSelected)
     @on(Timeline.TaskSelected)
-    def _task_selected(
-        self, message: GroupGraph.TaskSelected | TaskTable.TaskSelected | Timeline.TaskSelected
-    ) -> None:
+    def _task_selected(self, message: TaskSelected) -> None:
         self.selected = message.task
         self._show_task(fresh=True)
         if not isinstance(message, Timeline.TaskSelected):

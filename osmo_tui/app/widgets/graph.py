@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from osmo_tui.app import narrow
 from osmo_tui.app import style as st
+from osmo_tui.app.widgets import lines
 from osmo_tui.app.widgets.graph_layout import (
     BOX,
     GAP,
@@ -101,16 +102,8 @@ class GroupGraph(LinesView):
         def control(self) -> GroupGraph:
             return self.graph
 
-    class TaskSelected(Message):
-        """The cursor moved onto a task (or enter was pressed on it)."""
-
-        def __init__(self, graph: GroupGraph, task: str, activated: bool) -> None:
-            super().__init__()
-            self.graph, self.task, self.activated = graph, task, activated
-
-        @property
-        def control(self) -> GroupGraph:
-            return self.graph
+    class TaskSelected(lines.TaskSelected):
+        """The graph's cursor moved onto a task (or enter was pressed on it)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -5,8 +5,22 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+
+class TaskSelected(Message):
+    """A view's cursor moved onto a task (activated: enter or a double click, open it in the
+    detail). Each view subclasses it, so a handler can name the view it listens to."""
+
+    def __init__(self, view: LinesView, task: str, activated: bool) -> None:
+        super().__init__()
+        self.view, self.task, self.activated = view, task, activated
+
+    @property
+    def control(self) -> LinesView:
+        return self.view
 
 
 class LinesView(ScrollView, can_focus=True):

@@ -14,11 +14,11 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.message import Message
 from textual.strip import Strip
 
 from osmo_tui.app import narrow
 from osmo_tui.app import style as st
+from osmo_tui.app.widgets import lines
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot, TaskState
 
@@ -64,14 +64,8 @@ class TaskTable(LinesView):
         Binding("o", "cycle_sort", "Order"),
     ]
 
-    class TaskSelected(Message):
-        def __init__(self, table: TaskTable, task: str, activated: bool) -> None:
-            super().__init__()
-            self.table, self.task, self.activated = table, task, activated
-
-        @property
-        def control(self) -> TaskTable:
-            return self.table
+    class TaskSelected(lines.TaskSelected):
+        """The table's cursor moved onto a task (or enter or a double click on it)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

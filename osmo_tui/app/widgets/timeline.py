@@ -32,6 +32,7 @@ from textual.strip import Strip
 from osmo_tui.app import narrow
 from osmo_tui.app import style as st
 from osmo_tui.app.attempts import Attempt, AttemptLog, critical_path
+from osmo_tui.app.widgets import lines
 from osmo_tui.app.widgets.lines import LinesView
 from simulator.engine.snapshot import RunSnapshot, TaskState
 from simulator.engine.status import TaskStatus
@@ -138,16 +139,8 @@ class Timeline(LinesView):
         Binding("z", "fold_all", "Fold all", show=False),
     ]
 
-    class TaskSelected(Message):
-        """The cursor moved onto a task (activated: enter, open it in the detail)."""
-
-        def __init__(self, timeline: Timeline, task: str, activated: bool) -> None:
-            super().__init__()
-            self.timeline, self.task, self.activated = timeline, task, activated
-
-        @property
-        def control(self) -> Timeline:
-            return self.timeline
+    class TaskSelected(lines.TaskSelected):
+        """The timeline's cursor moved onto a task (activated: enter)."""
 
     class FoldToggled(Message):
         """Enter on a group row (or z): the graph folds the same groups."""
