@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -20,6 +21,10 @@ from simulator.run import PreparedRun, RunRequest, prepare_plan
 
 if TYPE_CHECKING:
     from osmo_tui.app.screens.main import MainScreen
+
+
+SHUTDOWN_NOTE_SECONDS = 30.0
+"""How long the "stopping the run" note stays (the close is over long before)."""
 
 
 class OsmoApp(App[int]):
@@ -50,6 +55,10 @@ class OsmoApp(App[int]):
         self.replay_events = replay_events
         self.keymap = keymap or {}
         self._badges: dict[str, str] | None = None
+        self._quitting = False
+        self.exit_note = ""
+        """What the CLI says on stderr once the app is gone (one line, never wrapped or cut as
+        Textual's exit message is at the terminal's width)."""
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): every action of the main screen, by its description
@@ -70,14 +79,47 @@ class OsmoApp(App[int]):
         self.push_screen(MainScreen())
 
     async def action_quit(self) -> None:
-        """Quit (q, ctrl+q, the palette): the run's containers/pods go first, then the app."""
+        """Quit (q, ctrl+q, the palette): the run's containers/pods go first, then the app.
+
+        The close runs in a worker, so the app keeps drawing and answering meanwhile (a grace
+        period and a kill take seconds); quitting again leaves at once and says what is left
+        behind and how to remove it."""
+        if self._quitting:
+            self._quit_now()
+            return
         try:
             screen = self.main_screen
         except LookupError:  # quit before the main screen was mounted: no run to stop
-            pass
-        else:
-            screen.attach.stop_forward()
-            await screen.runs.shutdown()
+            self.exit()
+            return
+        self._quitting = True
+        screen.attach.stop_forward()
+        if screen.runs.has_something_to_close():
+            self.notify(
+                "Stopping the run: its containers/pods are being removed first "
+                "(q again: quit now and leave them)",
+                title="Quitting",
+                timeout=SHUTDOWN_NOTE_SECONDS,
+            )
+        self.run_worker(self._close_then_exit(screen), group="quit", exclusive=True)
+
+    async def _close_then_exit(self, screen: MainScreen) -> None:
+        await screen.runs.shutdown()
+        self.exit()
+
+    def _quit_now(self) -> None:
+        """The second quit: close the record with what it has and leave the backend's objects
+        (they carry the run's labels: `osmo-tui gc` finds them once this process is gone)."""
+        backend = self.session.backend_name()
+        left = ""
+        if self.main_screen.runs.has_something_to_close():
+            left = (
+                f"osmo-tui: quit before the run's {backend} objects were removed; "
+                f"`osmo-tui gc --backend {backend}` removes them"
+            )
+        with contextlib.suppress(Exception):  # the record is a courtesy here, not a condition
+            self.session.finish_recording()
+        self.exit_note = left
         self.exit()
 
     @property

@@ -63,6 +63,8 @@ class RunController:
         self.run_count = 0
         self.note = ""
         self._run_closed: asyncio.Event | None = None
+        self.quitting = False
+        """The app is quitting: no run starts any more (a key, a reload, a re-run)."""
         self._wake = asyncio.Event()
 
     @property
@@ -104,6 +106,8 @@ class RunController:
     ) -> None:
         """Cancel the current run (its backend closes first) and start a new one; `fresh`
         tasks, and what depends on them, run even when their result could be reused."""
+        if self.quitting:
+            return
         previous = self._run_closed
         closed = self._run_closed = asyncio.Event()
         self.run_count += 1
@@ -148,9 +152,17 @@ class RunController:
                     await session.execution.close_control()
                 closed.set()  # whatever happened, the next run must not wait forever
 
+    def has_something_to_close(self) -> bool:
+        """A live run's backend still has containers/pods to remove (quitting waits for them)."""
+        run = self.osmo.session.run
+        if run is None or run.stepped:  # the simulator and replays hold nothing outside
+            return False
+        return self._run_closed is not None and not self._run_closed.is_set()
+
     async def shutdown(self) -> None:
         """The app quits: end the run as a re-run would (abandoned on the record) and wait until
         its backend has removed its containers/pods, so quitting leaves nothing running."""
+        self.quitting = True
         run = self.osmo.session.run
         self.view.workers.cancel_group(self.view, "run")
         try:

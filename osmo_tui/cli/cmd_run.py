@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
     app = make_app(request, speed=args.speed, paused=args.paused, watch=not args.no_watch)
     app.run()
+    if app.exit_note:
+        print(app.exit_note, file=sys.stderr)
     return app.return_code or 0
 
 
