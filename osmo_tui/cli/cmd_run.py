@@ -66,8 +66,25 @@ def run(args: argparse.Namespace) -> int:
     app = make_app(request, speed=args.speed, paused=args.paused, watch=not args.no_watch)
     app.run()
     if app.exit_note:
-        print(app.exit_note, file=sys.stderr)
+        leave_now(app.exit_note, app.return_code or 0)
     return app.return_code or 0
+
+
+def leave_now(note: str, code: int) -> None:
+    """The second quit: say what was left, then end the process at once.
+
+    The backend's threads are still stopping the run's containers/pods (for up to the grace
+    period) and the interpreter would join them before the shell gets its prompt back. The
+    record is already closed; what is left carries the run's labels, and `osmo-tui gc` removes
+    it once this process is gone."""
+    import logging
+    import os
+
+    print(note, file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_headless_watching(args: argparse.Namespace, request: Any) -> int:

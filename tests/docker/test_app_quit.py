@@ -129,3 +129,86 @@ async def test_a_second_quit_leaves_at_once_and_says_how_to_clean_up(
 
         found = gc.find_leftovers(docker_client, run=run_id) if run_id else []
         gc.remove_leftovers(docker_client, found)
+
+
+def test_the_second_quit_gives_the_shell_back_at_once(docker_client: Any, tmp_path: Path) -> None:
+    """The real process in a terminal: after q q the prompt is back long before the grace
+    period the backend's threads are still waiting out, the note is on the terminal, and the
+    `osmo-tui gc` it names removes what was left once the process is gone."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import threading
+
+    from simulator.backends.docker import gc
+
+    grace = 120
+    path = tmp_path / "workflow.yaml"
+    path.write_text(STUBBORN)
+    env = {**os.environ, "OSMO_TUI_RUNS_DIR": str(tmp_path / "runs"), "TERM": "xterm-256color"}
+    command = [sys.executable, "-m", "osmo_tui.cli.main", "run", str(path), "--backend", "docker"]
+    command += ["--pull-policy", "never", "--grace-period", str(grace)]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path,
+        start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    screen = bytearray()
+
+    def drain() -> None:  # the app blocks on a full terminal otherwise
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen.extend(chunk)
+
+    threading.Thread(target=drain, daemon=True).start()
+
+    def wait(condition: Any, what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert proc.poll() is None, f"the app exited before {what}: {bytes(screen)[-400:]!r}"
+            assert time.monotonic() < deadline, f"no {what} within {timeout:.0f} s"
+            time.sleep(0.1)
+
+    run_id = ""
+    try:
+        runs = tmp_path / "runs"
+        wait(lambda: runs.is_dir() and any(p.is_dir() for p in runs.iterdir()), "run record")
+        run_id = next(p for p in runs.iterdir() if p.is_dir()).name
+        events = runs / run_id / "events.jsonl"
+        wait(lambda: events.exists() and b'"task_running"' in events.read_bytes(), "running task")
+        os.write(master, b"q")
+        wait(lambda: b"Quitting" in screen, "'Quitting' notice")
+        os.write(master, b"q")
+        started = time.monotonic()
+        code = proc.wait(timeout=grace)
+        took = time.monotonic() - started
+        assert code == 0
+        assert took < grace / 4, f"the process took {took:.1f} s to end after the second q"
+        text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", bytes(screen)).decode(errors="replace")
+        assert "osmo-tui: quit before the run's docker objects were removed" in text
+        assert gc.find_leftovers(docker_client, run=run_id)  # left behind, as the note says
+        done = subprocess.run(
+            [sys.executable, "-m", "osmo_tui.cli.main", "gc", "--backend", "docker"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=grace,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert gc.find_leftovers(docker_client, run=run_id) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        os.close(master)
+        found = gc.find_leftovers(docker_client, run=run_id) if run_id else []
+        gc.remove_leftovers(docker_client, found)

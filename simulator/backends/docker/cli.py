@@ -31,11 +31,26 @@ def add_docker_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--grace-period",
-        type=float,
+        type=seconds,
         default=5.0,
         metavar="S",
-        help="seconds between SIGTERM and SIGKILL when a task is stopped (default 5)",
+        help="time between SIGTERM and SIGKILL when a task is stopped: seconds or an OSMO "
+        "duration such as 30s or 2m (default 5)",
     )
+
+
+def seconds(text: str) -> float:
+    """`--grace-period 20`, `20s`, `2m` or `PT20S`: as OSMO writes a duration, or bare seconds."""
+    from simulator.common.units import parse_duration
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def docker_options(args: argparse.Namespace) -> DockerOptions:
