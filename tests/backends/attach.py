@@ -96,11 +96,18 @@ def live_scenario(cwd: Path, image: str, backend_args: list[str]) -> dict[str, A
     submit = _osmo("submit", "att.yaml", *backend_args, cwd=cwd)
     assert submit.returncode == 0, submit.stderr
     try:
+        # The tasks of a group start together, but each reports RUNNING when its own container
+        # does: wait for both, in whichever order they come.
         running = _until(
-            "att-1", cwd, lambda a: a["tasks"]["brief"]["status"] == "RUNNING", timeout=180
+            "att-1",
+            cwd,
+            lambda a: {a["tasks"][t]["status"] for t in ("web", "brief")} == {"RUNNING"},
+            timeout=180,
         )
-        assert running["tasks"]["web"]["status"] == "RUNNING"
-        _until("att-1", cwd, lambda a: a["tasks"]["web"]["status"] == "RUNNING", timeout=60)
+        assert {t: running["tasks"][t]["status"] for t in ("web", "brief")} == {
+            "web": "RUNNING",
+            "brief": "RUNNING",
+        }
         _exec_piped(cwd)
         _exec_interactive(cwd)
         _exec_faults(cwd)

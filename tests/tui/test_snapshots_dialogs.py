@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input
 
 from osmo_tui.app.app import OsmoApp, make_app
 from osmo_tui.app.screens.dialogs import ConfirmDialog, ValuesDialog
@@ -43,7 +44,10 @@ def _open(
             await pilot.pause(0.02)
         assert isinstance(pilot.app.screen, dialog)
         await pilot.pause(0.2)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor is drawn or not by the clock
         pilot.app.clear_notifications()
+        await pilot.pause(0.05)
 
     return run_before
 
