@@ -113,7 +113,10 @@ def live_scenario(cwd: Path, image: str, backend_args: list[str]) -> dict[str, A
         _exec_faults(cwd)
         _forward_round_trip_and_port_taken(cwd)
         _shell_open_when_the_task_ends(cwd)
-        _until("att-1", cwd, lambda a: a["tasks"]["brief"]["status"] == "COMPLETED", timeout=60)
+        brief = _until(
+            "att-1", cwd, lambda a: a["tasks"]["brief"]["status"] == "COMPLETED", timeout=60
+        )
+        assert brief["tasks"]["brief"]["status"] == "COMPLETED"
         group = _osmo("exec", "att-1", "--group", "g", "--entry", "hostname", cwd=cwd)
         assert (group.returncode, group.stdout) == (0, "--- web\nweb\n"), (
             group.stderr
