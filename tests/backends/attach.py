@@ -98,25 +98,18 @@ def live_scenario(cwd: Path, image: str, backend_args: list[str]) -> dict[str, A
     try:
         # The tasks of a group start together, but each reports RUNNING when its own container
         # does: wait for both, in whichever order they come.
-        running = _until(
+        _until(
             "att-1",
             cwd,
             lambda a: {a["tasks"][t]["status"] for t in ("web", "brief")} == {"RUNNING"},
             timeout=180,
         )
-        assert {t: running["tasks"][t]["status"] for t in ("web", "brief")} == {
-            "web": "RUNNING",
-            "brief": "RUNNING",
-        }
         _exec_piped(cwd)
         _exec_interactive(cwd)
         _exec_faults(cwd)
         _forward_round_trip_and_port_taken(cwd)
         _shell_open_when_the_task_ends(cwd)
-        brief = _until(
-            "att-1", cwd, lambda a: a["tasks"]["brief"]["status"] == "COMPLETED", timeout=60
-        )
-        assert brief["tasks"]["brief"]["status"] == "COMPLETED"
+        _until("att-1", cwd, lambda a: a["tasks"]["brief"]["status"] == "COMPLETED", timeout=60)
         group = _osmo("exec", "att-1", "--group", "g", "--entry", "hostname", cwd=cwd)
         assert (group.returncode, group.stdout) == (0, "--- web\nweb\n"), (
             group.stderr

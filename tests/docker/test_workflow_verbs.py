@@ -45,11 +45,19 @@ def _query(ident: str, cwd: Path) -> dict[str, Any]:
 
 
 def _until(ident: str, cwd: Path, done: Any, timeout: float = 90) -> dict[str, Any]:
+    """Query `ident` until `done` holds of the answer (returned); fail, saying where the run
+    stood, when `timeout` seconds pass first."""
     deadline = time.monotonic() + timeout
     while True:
         answer = _query(ident, cwd)
-        if done(answer) or time.monotonic() > deadline:
+        if done(answer):
             return answer
+        if time.monotonic() > deadline:
+            tasks = {name: task["status"] for name, task in answer["tasks"].items()}
+            raise AssertionError(
+                f"{ident} after {timeout:g} s: workflow {answer['workflow']['status']},"
+                f" live {answer['live']}, tasks {tasks}"
+            )
         time.sleep(0.5)
 
 

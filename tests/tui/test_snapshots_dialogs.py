@@ -47,7 +47,6 @@ def _open(
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False  # a blinking cursor is drawn or not by the clock
         pilot.app.clear_notifications()
-        await pilot.pause(0.05)
 
     return run_before
 
