@@ -361,3 +361,37 @@ async def test_folded_rows_drawn_from_cache_match_a_fresh_drawing() -> None:
             timeline._summaries.clear()
             assert rows == [_text(timeline, i) for i in range(len(timeline.rows))]
         assert any("█" in row for row in rows)
+
+
+async def test_every_view_keeps_its_cursor_on_the_task_the_keys_act_on() -> None:
+    app = make_app(plan=small_plan(), speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        graph, table = screen.query_one(GroupGraph), screen.query_one(TaskTable)
+        await pilot.press("3", "down", "down")  # in the timeline: prep, download, clean
+        assert screen.selected == "clean"
+        assert graph.current is not None and graph.current.task == "clean"
+        assert table.shown[table.cursor] == "clean"
+        await pilot.press("1", "down", "down")  # the graph goes on from there: train, its task
+        assert screen.selected == "train-model"
+        assert table.shown[table.cursor] == "train-model"
+
+
+async def test_a_move_in_another_view_leaves_the_graph_folded() -> None:
+    app = make_app(plan=big_plan(400), speed=INSTANT, keymap={})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        graph, table = screen.query_one(GroupGraph), screen.query_one(TaskTable)
+        folded = set(graph.collapsed)
+        assert len(folded) == 40
+        await pilot.press("2", "end")  # a task of another group than the graph's cursor's
+        task = table.shown[table.cursor]
+        assert not task.startswith("t000")
+        assert screen.selected == task
+        assert graph.collapsed == folded  # browsing the table does not unfold the graph
+        assert graph.current is not None
+        assert graph.snapshot is not None
+        group = graph.snapshot.tasks[task].group
+        assert (graph.current.kind, graph.current.group) == ("head", group)

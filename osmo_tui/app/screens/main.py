@@ -315,6 +315,11 @@ class MainScreen(Screen[None]):
     def _task_selected(self, message: TaskSelected) -> None:
         self.selected = message.task
         self._show_task(fresh=True)
+        # Every view's cursor on the task the keys act on; a move elsewhere does not unfold.
+        if not isinstance(message, GroupGraph.TaskSelected):
+            self.query_one(GroupGraph).select_task(message.task, unfold=False)
+        if not isinstance(message, TaskTable.TaskSelected):
+            self.query_one(TaskTable).select_task(message.task)
         if not isinstance(message, Timeline.TaskSelected):
             self.query_one(Timeline).select_task(message.task)
         hints.refresh(self)

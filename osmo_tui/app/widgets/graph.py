@@ -501,21 +501,27 @@ class GroupGraph(LinesView):
         self.relayout()
         self.post_message(self.Folded(self, set(self.collapsed)))
 
-    def select_task(self, name: str) -> None:
-        """Move the cursor to `name` (unfolding its group if needed)."""
+    def select_task(self, name: str, *, unfold: bool = True) -> None:
+        """Move the cursor to `name`, unfolding its group if needed; with `unfold` off, a folded
+        group (or a box too short to list the task) keeps its shape and gets the cursor on its
+        head."""
         if self.snapshot is None or name not in self.snapshot.tasks:
             return
         group = self.snapshot.tasks[name].group
-        if group in self.collapsed:
+        if group in self.collapsed and unfold:
             self.collapsed.discard(group)
             self.relayout()
             self.post_message(self.Folded(self, set(self.collapsed)))
-        for i, (_y, row) in enumerate(self._targets):
-            if row.kind == "task" and row.task == name:
-                self.cursor = i
-                self._show_cursor()
-                self.refresh()
-                return
+        rows = [row for _y, row in self._targets]
+        found = next((i for i, r in enumerate(rows) if r.kind == "task" and r.task == name), None)
+        if found is None and not unfold:
+            found = next(
+                (i for i, r in enumerate(rows) if r.kind == "head" and r.group == group), None
+            )
+        if found is not None:
+            self.cursor = found
+            self._show_cursor()
+            self.refresh()
 
     def on_mount(self) -> None:
         self._index()  # the placeholder line before any plan
