@@ -108,6 +108,7 @@ class TestRealNodeContract(BackendContract):
         return report
 
 
+@pytest.mark.cookbook
 @pytest.mark.parametrize(
     "name",
     ["hello_world", "serial_workflow", "parallel_tasks", "group_tasks", "token_example"],
@@ -123,6 +124,7 @@ def test_tutorial_matches_the_simulator(name: str, real_node: RealNode, tmp_path
     assert _statuses(outcome.report) == _statuses(build_report(sim.snapshot))
 
 
+@pytest.mark.cookbook
 def test_data_flows_between_tasks_over_the_pvc(real_node: RealNode, tmp_path: Path) -> None:
     outcome = run_on_node(real_node, TUTORIALS / "serial_workflow.yaml", tmp_path)
     assert outcome.report["workflow"]["status"] == "COMPLETED"
@@ -151,6 +153,7 @@ def test_host_tokens_resolve_through_cluster_dns_and_the_lead_ends_the_group(
     assert final["client"] == ("COMPLETED", None, "Lead task finished")
 
 
+@pytest.mark.cookbook
 def test_group_communication_tutorial_with_a_retrying_client(
     real_node: RealNode, tmp_path: Path
 ) -> None:
